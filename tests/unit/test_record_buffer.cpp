@@ -1,0 +1,26 @@
+#include <catch2/catch.hpp>
+
+#include "record_buffer.h"
+
+using namespace ddump;
+
+TEST_CASE("record buffer lays records out back to back", "[record_buffer]") {
+  RecordBuffer buffer(ByteOrder::Big);
+  GlobalHeader global;
+  global.linkType = kLinkTypeLinuxSll;
+  buffer.appendGlobalHeader(global);
+  const std::vector<uint8_t> head = {1, 2};
+  const std::vector<uint8_t> tail = {3, 4, 5};
+  buffer.appendRecord(RecordHeader{7, 8, 5, 9}, head, tail);
+  REQUIRE(buffer.size() == kGlobalHeaderSize + kRecordHeaderSize + 5);
+  const auto bytes = buffer.bytes();
+  CHECK(load32(bytes.data(), ByteOrder::Big) == kMagicMicro);
+  const auto* record = bytes.data() + kGlobalHeaderSize;
+  CHECK(load32(record, ByteOrder::Big) == 7u);
+  CHECK(load32(record + 4, ByteOrder::Big) == 8u);
+  CHECK(load32(record + 8, ByteOrder::Big) == 5u);
+  CHECK(load32(record + 12, ByteOrder::Big) == 9u);
+  CHECK(std::vector<uint8_t>(record + 16, record + 21) == std::vector<uint8_t>{1, 2, 3, 4, 5});
+  buffer.clear();
+  CHECK(buffer.empty());
+}

@@ -1,0 +1,101 @@
+#pragma once
+// The libpcap layer. <pcap.h> stays out of this header (pimpl) so nothing above
+// this layer depends on libpcap's types or macros.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "pcap_format.h"
+#include "result.h"
+
+namespace ddump {
+
+enum class Direction { InOut, In, Out };
+
+struct CaptureOptions {
+  std::string interface = "any";
+  std::string filter;             // full BPF expression, exclusions included
+  uint32_t snaplen = kMaxSnaplen;
+  int bufferSizeKiB = 0;          // 0: libpcap's default (2 MiB), as tcpdump -B
+  Precision precision = Precision::Micro;
+  Direction direction = Direction::InOut;
+  uint32_t linkType = kLinkTypeLinuxSll;  // asked for with pcap_set_datalink
+  // TPACKET_V3 with a short timeout: immediate mode would fall back to
+  // TPACKET_V2 and drop at high rates; 10 ms keeps p99 latency low.
+  int timeoutMs = 10;
+};
+
+class PacketHandler {
+ public:
+  virtual ~PacketHandler() = default;
+  // Called from inside pcap_dispatch; must not throw.
+  virtual void onPacket(const RecordHeader& header, std::span<const uint8_t> data) noexcept = 0;
+};
+
+struct CaptureStats {
+  uint64_t received = 0;
+  uint64_t dropped = 0;     // kernel ring full (ps_drop)
+  uint64_t ifDropped = 0;   // interface (ps_ifdrop)
+};
+
+// The outcome of one pcap_dispatch, mapped from its return code exactly.
+enum class DispatchOutcome {
+  Packets,  // >= 1 packets delivered
+  Timeout,  // 0: the read timeout expired (or non-blocking and nothing ready)
+  Break,    // PCAP_ERROR_BREAK: pcap_breakloop was called
+};
+
+class Capture {
+ public:
+  // Creates, configures and activates a capture, then compiles and sets the filter.
+  static Result<Capture> open(const CaptureOptions& options);
+
+  Capture(Capture&&) noexcept;
+  Capture& operator=(Capture&&) noexcept;
+  ~Capture();
+
+  // Delivers up to maxPackets (-1: one buffer's worth) to handler.
+  // An error (PCAP_ERROR) carries pcap_geterr's text, read at once.
+  Result<DispatchOutcome> dispatch(int maxPackets, PacketHandler& handler);
+  void breakLoop();
+  Result<CaptureStats> stats();
+
+  GlobalHeader globalHeader() const;
+  int selectableFd() const;
+
+ private:
+  struct Impl;
+  explicit Capture(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Compiles a filter against a dead handle to validate it before capturing.
+// Returns libpcap's own error text on failure.
+Status checkFilter(const std::string& filter, uint32_t linkType, uint32_t snaplen);
+
+struct InterfaceAddress {
+  std::string family;  // "ipv4", "ipv6", "link"
+  std::string address;
+  std::string netmask;
+};
+
+struct InterfaceInfo {
+  std::string name;
+  std::string description;
+  unsigned index = 0;
+  bool up = false;
+  bool running = false;
+  bool loopback = false;
+  std::vector<InterfaceAddress> addresses;
+};
+
+// Like tcpdump -D: pcap_findalldevs, plus the kernel interface index.
+Result<std::vector<InterfaceInfo>> listInterfaces();
+
+// The text of libpcap's version, for --version and logs.
+std::string libpcapVersion();
+
+}  // namespace ddump
