@@ -69,11 +69,28 @@ Status configure(pcap_t* handle, const CaptureOptions& options) {
   return Status::success();
 }
 
+std::string availableLinkTypes(pcap_t* handle) {
+  int* types = nullptr;
+  const int n = pcap_list_datalinks(handle, &types);
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    const char* name = pcap_datalink_val_to_name(types[i]);
+    if (!out.empty()) out += ", ";
+    out += name != nullptr ? name : std::to_string(types[i]);
+  }
+  if (types != nullptr) pcap_free_datalinks(types);
+  return out;
+}
+
 Status setLinkType(pcap_t* handle, uint32_t linkType, const std::string& interface) {
-  if (static_cast<uint32_t>(pcap_datalink(handle)) == linkType) return Status::success();
+  if (linkType == 0 || static_cast<uint32_t>(pcap_datalink(handle)) == linkType) {
+    return Status::success();
+  }
   if (pcap_set_datalink(handle, static_cast<int>(linkType)) != 0) {
     return makeError(ErrorCode::InvalidArgument, "link type " + linkTypeName(linkType) +
-                                                     " is not available on " + interface);
+                                                     " is not available on " + interface +
+                                                     " (available: " + availableLinkTypes(handle) +
+                                                     "; use linktype=native)");
   }
   return Status::success();
 }
@@ -152,6 +169,10 @@ Result<DispatchOutcome> Capture::dispatch(int maxPackets, PacketHandler& handler
   if (rc == 0) return DispatchOutcome::Timeout;
   if (rc == PCAP_ERROR_BREAK) return DispatchOutcome::Break;
   return captureError("capture failed", pcap_geterr(impl_->handle.get()));
+}
+
+Status Capture::setFilter(const std::string& filter) {
+  return compileAndSet(impl_->handle.get(), filter);
 }
 
 void Capture::breakLoop() { pcap_breakloop(impl_->handle.get()); }

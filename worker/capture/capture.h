@@ -8,12 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "capture_request.h"
 #include "pcap_format.h"
 #include "result.h"
 
 namespace ddump {
-
-enum class Direction { InOut, In, Out };
 
 struct CaptureOptions {
   std::string interface = "any";
@@ -22,7 +21,7 @@ struct CaptureOptions {
   int bufferSizeKiB = 0;          // 0: libpcap's default (2 MiB), as tcpdump -B
   Precision precision = Precision::Micro;
   Direction direction = Direction::InOut;
-  uint32_t linkType = kLinkTypeLinuxSll;  // asked for with pcap_set_datalink
+  uint32_t linkType = kLinkTypeLinuxSll;  // pcap_set_datalink; 0 keeps the device's own
   // TPACKET_V3 with a short timeout: immediate mode would fall back to
   // TPACKET_V2 and drop at high rates; 10 ms keeps p99 latency low.
   int timeoutMs = 10;
@@ -56,6 +55,9 @@ class Capture {
   Capture(Capture&&) noexcept;
   Capture& operator=(Capture&&) noexcept;
   ~Capture();
+
+  // Compiles and installs a filter on the live handle.
+  Status setFilter(const std::string& filter);
 
   // Delivers up to maxPackets (-1: one buffer's worth) to handler.
   // An error (PCAP_ERROR) carries pcap_geterr's text, read at once.

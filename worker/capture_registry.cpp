@@ -1,0 +1,99 @@
+#include "capture_registry.h"
+
+#include <nlohmann/json.hpp>
+
+#include "event_log.h"
+
+namespace ddump {
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+int64_t epochNs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+CaptureSlot::~CaptureSlot() { registry_->release(counters_); }
+
+std::unique_ptr<CaptureSlot> CaptureRegistry::tryAdmit(const std::string& peer) {
+  std::lock_guard lock(mutex_);
+  if (active_.size() >= maxCaptures_) {
+    ++rejected_;
+    return nullptr;
+  }
+  auto counters = std::make_shared<CaptureCounters>();
+  counters->id = nextId_++;
+  counters->peer = peer;
+  counters->started = std::chrono::system_clock::now();
+  active_.push_back(counters);
+  return std::make_unique<CaptureSlot>(*this, std::move(counters));
+}
+
+void CaptureRegistry::release(const std::shared_ptr<CaptureCounters>& counters) {
+  std::lock_guard lock(mutex_);
+  active_.remove(counters);
+  ++finished_;
+  donePackets_ += counters->packets;
+  doneBytes_ += counters->bytes;
+  doneDrops_ += counters->kernelDrops;
+}
+
+unsigned CaptureRegistry::active() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<unsigned>(active_.size());
+}
+
+std::string CaptureRegistry::statsJson() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json j;
+  j["uptime_seconds"] = secondsSince(started_);
+  j["captures_active"] = active_.size();
+  j["captures_finished"] = finished_;
+  j["captures_rejected"] = rejected_.load();
+  j["max_captures"] = maxCaptures_;
+  j["captures"] = nlohmann::json::array();
+  for (const auto& c : active_) {
+    j["captures"].push_back({{"id", c->id},
+                             {"peer", c->peer},
+                             {"filter", c->filter},
+                             {"interface", c->interface},
+                             {"linktype", c->linkType},
+                             {"start_time_ns", epochNs(c->started)},
+                             {"packets", c->packets.load()},
+                             {"bytes", c->bytes.load()},
+                             {"kernel_drops", c->kernelDrops.load()}});
+  }
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string CaptureRegistry::metricsText() const {
+  std::lock_guard lock(mutex_);
+  uint64_t packets = donePackets_, bytes = doneBytes_, drops = doneDrops_;
+  for (const auto& c : active_) {
+    packets += c->packets;
+    bytes += c->bytes;
+    drops += c->kernelDrops;
+  }
+  std::string out;
+  auto metric = [&out](const char* name, const char* type, const char* help, auto value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(value) + "\n";
+  };
+  // Prometheus text exposition format 0.0.4.
+  metric("ddump_uptime_seconds", "gauge", "Seconds since the worker started.", secondsSince(started_));
+  metric("ddump_captures_active", "gauge", "Capture streams running now.", active_.size());
+  metric("ddump_captures_max", "gauge", "Limit on concurrent capture streams.", maxCaptures_);
+  metric("ddump_captures_total", "counter", "Capture streams started.", finished_ + active_.size());
+  metric("ddump_captures_rejected_total", "counter", "Captures refused at the limit (503).",
+         rejected_.load());
+  metric("ddump_packets_total", "counter", "Packets streamed to clients.", packets);
+  metric("ddump_bytes_total", "counter", "Pcap bytes streamed to clients.", bytes);
+  metric("ddump_kernel_drops_total", "counter", "Packets the kernel dropped (ring full).", drops);
+  return out;
+}
+
+}  // namespace ddump

@@ -1,0 +1,72 @@
+#pragma once
+// The worker's book of captures: admission against --max-captures, live
+// counters for /stats and /metrics, and totals that survive a capture's end.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace ddump {
+
+struct CaptureCounters {
+  uint64_t id = 0;
+  std::string peer;
+  std::string filter;     // the user's filter
+  std::string interface;
+  std::string linkType;
+  std::chrono::system_clock::time_point started;
+  std::atomic<uint64_t> packets{0};
+  std::atomic<uint64_t> bytes{0};  // pcap bytes written to the client
+  std::atomic<uint64_t> kernelDrops{0};
+};
+
+class CaptureRegistry;
+
+// Admission ticket: holding one counts against --max-captures; destruction
+// folds the capture's counters into the totals.
+class CaptureSlot {
+ public:
+  CaptureSlot(CaptureRegistry& registry, std::shared_ptr<CaptureCounters> counters)
+      : registry_(&registry), counters_(std::move(counters)) {}
+  CaptureSlot(const CaptureSlot&) = delete;
+  CaptureSlot& operator=(const CaptureSlot&) = delete;
+  ~CaptureSlot();
+  CaptureCounters& counters() { return *counters_; }
+
+ private:
+  CaptureRegistry* registry_;
+  std::shared_ptr<CaptureCounters> counters_;
+};
+
+class CaptureRegistry {
+ public:
+  explicit CaptureRegistry(unsigned maxCaptures) : maxCaptures_(maxCaptures) {}
+
+  // nullptr when --max-captures streams are already running.
+  std::unique_ptr<CaptureSlot> tryAdmit(const std::string& peer);
+  void countRejected() { ++rejected_; }
+
+  unsigned active() const;
+  unsigned maxCaptures() const { return maxCaptures_; }
+  std::string statsJson() const;
+  std::string metricsText() const;
+
+ private:
+  friend class CaptureSlot;
+  void release(const std::shared_ptr<CaptureCounters>& counters);
+
+  const unsigned maxCaptures_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  mutable std::mutex mutex_;
+  std::list<std::shared_ptr<CaptureCounters>> active_;
+  uint64_t nextId_ = 1;
+  uint64_t finished_ = 0;
+  uint64_t donePackets_ = 0, doneBytes_ = 0, doneDrops_ = 0;
+  std::atomic<uint64_t> rejected_{0};
+};
+
+}  // namespace ddump

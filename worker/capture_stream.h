@@ -1,0 +1,60 @@
+#pragma once
+// One capture streamed to one HTTP client: the pcap global header at once, then
+// records batched per pcap_dispatch (one write per kernel block, so heavy
+// traffic leaves in large writes and light traffic leaves within ~10 ms).
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "capture.h"
+#include "capture_registry.h"
+#include "event_log.h"
+#include "record_buffer.h"
+
+namespace httplib {
+class DataSink;
+}
+
+namespace ddump {
+
+struct StreamLimits {
+  std::optional<uint64_t> count;
+  std::optional<std::chrono::duration<double>> duration;
+};
+
+class CaptureStream : public PacketHandler {
+ public:
+  CaptureStream(Capture capture, std::unique_ptr<CaptureSlot> slot, StreamLimits limits,
+                const std::atomic<bool>& stopping, EventLog& log);
+  ~CaptureStream() override;
+
+  // Streams until a limit, shutdown or a capture error ends it cleanly (true),
+  // or the client goes away (false). Never throws.
+  bool run(httplib::DataSink& sink) noexcept;
+
+  void onPacket(const RecordHeader& header, std::span<const uint8_t> data) noexcept override;
+
+ private:
+  enum class Flow { Continue, Finished, ClientGone };
+  Flow step(httplib::DataSink& sink);
+  bool flush(httplib::DataSink& sink);
+  bool limitReached();
+  void refreshStats();
+
+  Capture capture_;
+  std::unique_ptr<CaptureSlot> slot_;
+  StreamLimits limits_;
+  const std::atomic<bool>& stopping_;
+  EventLog& log_;
+  RecordBuffer buffer_;
+  uint64_t packets_ = 0;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point lastAliveCheck_ = started_;
+  std::chrono::steady_clock::time_point lastStats_ = started_;
+  std::string endReason_ = "client disconnected";
+};
+
+}  // namespace ddump

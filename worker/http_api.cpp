@@ -1,0 +1,204 @@
+#include "http_api.h"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "capture.h"
+#include "capture_request.h"
+#include "capture_stream.h"
+#include "listen_address.h"
+
+namespace ddump {
+namespace {
+
+constexpr const char* kPcapType = "application/vnd.tcpdump.pcap";
+constexpr const char* kJsonType = "application/json";
+
+void sendJson(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                  kJsonType);
+}
+
+void sendError(httplib::Response& res, int status, const std::string& message) {
+  sendJson(res, status, {{"error", message}});
+}
+
+int statusFor(const Error& error) {
+  return error.code == ErrorCode::InvalidArgument ? 400 : 500;
+}
+
+std::string peerOf(const httplib::Request& req) {
+  if (req.remote_addr.empty()) return "unix";
+  const bool v6 = req.remote_addr.find(':') != std::string::npos;
+  return (v6 ? "[" + req.remote_addr + "]" : req.remote_addr) + ":" + std::to_string(req.remote_port);
+}
+
+CaptureOptions captureOptions(const CaptureRequest& request, const WorkerOptions& options) {
+  CaptureOptions o;
+  o.interface = request.interface;
+  o.snaplen = std::min(request.snaplen.value_or(options.snaplen), options.snaplen);
+  o.bufferSizeKiB = options.bufferSizeKiB;
+  o.precision = request.precision;
+  o.direction = request.direction;
+  o.linkType = requestedLinkType(request);
+  return o;
+}
+
+StreamLimits streamLimits(const CaptureRequest& request, const WorkerOptions& options) {
+  StreamLimits limits;
+  limits.count = request.count;
+  double seconds = request.durationSeconds.value_or(0);
+  if (options.maxDurationSeconds > 0 && (seconds == 0 || seconds > options.maxDurationSeconds)) {
+    seconds = options.maxDurationSeconds;
+  }
+  if (request.durationSeconds || seconds > 0) limits.duration = std::chrono::duration<double>(seconds);
+  return limits;
+}
+
+// Opens the capture and installs `(user) and not (exclusions)`. The user's
+// filter is compiled alone first: only a filter that parses by itself is a
+// balanced expression, so wrapping it in parentheses cannot let it escape the
+// exclusions (e.g. "icmp) or (tcp").
+Result<Capture> openCapture(const CaptureRequest& request, const WorkerContext& ctx) {
+  auto capture = Capture::open(captureOptions(request, ctx.options));
+  if (!capture) return capture.error();
+  const GlobalHeader header = capture->globalHeader();
+  if (!request.filter.empty()) {
+    if (Status s = checkFilter(request.filter, header.linkType, header.snaplen); !s) {
+      return s.error();
+    }
+  }
+  const std::string effective = combineFilters(request.filter, ctx.exclusions);
+  if (!effective.empty()) {
+    if (Status s = capture->setFilter(effective); !s) return s.error();
+  }
+  return capture;
+}
+
+void setStreamHeaders(httplib::Response& res, const WorkerContext& ctx, const CaptureRequest& request,
+                      const GlobalHeader& header, uint64_t id) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  res.set_header("X-Accel-Buffering", "no");  // nginx: do not buffer this response
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Ddump-Filter", combineFilters(request.filter, ctx.exclusions));
+  res.set_header("X-Ddump-Host", ctx.hostname);
+  res.set_header("X-Ddump-Time",
+                 std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
+  res.set_header("X-Ddump-Linktype", linkTypeName(header.linkType));
+  res.set_header("X-Ddump-Interface", request.interface);
+  res.set_header("X-Ddump-Capture-Id", std::to_string(id));
+}
+
+void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerContext& ctx) {
+  auto request = parseCaptureRequest({req.params.begin(), req.params.end()});
+  if (!request) return sendError(res, 400, request.error().message);
+  if (ctx.stopping) return sendError(res, 503, "worker is shutting down");
+  auto slot = ctx.registry.tryAdmit(peerOf(req));
+  if (!slot) {
+    res.set_header("Retry-After", "5");
+    return sendError(res, 503, "too many captures: limit is " +
+                                   std::to_string(ctx.registry.maxCaptures()) +
+                                   " (--max-captures)");
+  }
+  auto capture = openCapture(*request, ctx);
+  if (!capture) return sendError(res, statusFor(capture.error()), capture.error().message);
+
+  const GlobalHeader header = capture->globalHeader();
+  auto& counters = slot->counters();
+  counters.filter = request->filter;
+  counters.interface = request->interface;
+  counters.linkType = linkTypeName(header.linkType);
+  ctx.log.info("capture_start", {{"id", counters.id},
+                                 {"peer", counters.peer},
+                                 {"filter", request->filter},
+                                 {"interface", request->interface},
+                                 {"linktype", counters.linkType}});
+  setStreamHeaders(res, ctx, *request, header, counters.id);
+  auto stream = std::make_shared<CaptureStream>(std::move(*capture), std::move(slot),
+                                                streamLimits(*request, ctx.options), ctx.stopping,
+                                                ctx.log);
+  res.set_chunked_content_provider(
+      kPcapType, [stream](size_t, httplib::DataSink& sink) { return stream->run(sink); },
+      // Runs when the response ends, however it ends: frees the pcap handle now.
+      [stream](bool) mutable { stream.reset(); });
+}
+
+nlohmann::json interfacesJson() {
+  auto list = listInterfaces();
+  if (!list) return {{"error", list.error().message}};
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& i : *list) {
+    nlohmann::json addresses = nlohmann::json::array();
+    for (const auto& a : i.addresses) {
+      addresses.push_back({{"family", a.family}, {"address", a.address}, {"netmask", a.netmask}});
+    }
+    out.push_back({{"name", i.name},
+                   {"index", i.index},
+                   {"description", i.description},
+                   {"up", i.up},
+                   {"running", i.running},
+                   {"loopback", i.loopback},
+                   {"addresses", addresses}});
+  }
+  return out;
+}
+
+std::string genericMessage(int status) {
+  switch (status) {
+    case 400: return "bad request";
+    case 413: return "request too large";
+    case 414: return "request URI too long (a filter is limited to 4096 bytes)";
+    default: return "HTTP error " + std::to_string(status);
+  }
+}
+
+const char* const kPaths[] = {"/capture", "/interfaces", "/healthz", "/stats", "/metrics"};
+
+}  // namespace
+
+void installRoutes(httplib::Server& server, WorkerContext& ctx) {
+  server.Get("/capture", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    handleCapture(req, res, ctx);
+  });
+  server.Get("/interfaces", [](const httplib::Request&, httplib::Response& res) {
+    const auto body = interfacesJson();
+    sendJson(res, body.is_object() ? 500 : 200, body);
+  });
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  server.Get("/stats", [&ctx](const httplib::Request&, httplib::Response& res) {
+    res.set_content(ctx.registry.statsJson(), kJsonType);
+  });
+  server.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
+    res.set_content(ctx.registry.metricsText(), "text/plain; version=0.0.4");
+  });
+  // Before routing, so httplib never reads a request body it would refuse.
+  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "GET" || req.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
+    for (const char* path : kPaths) {
+      if (req.path == path) {
+        res.set_header("Allow", "GET");
+        sendError(res, 405, "method " + req.method + " not allowed on " + req.path + " (use GET)");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    sendError(res, 404, "no such path: " + req.path.substr(0, 200));
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  // Everything else httplib refuses by itself (unknown path, bad request line,
+  // URI too long) still answers JSON. Our own JSON errors pass through untouched.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    const std::string message = res.status == 404 ? "no such path: " + req.path.substr(0, 200)
+                                                  : genericMessage(res.status);
+    sendError(res, res.status, message);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                  std::exception_ptr) { sendError(res, 500, "internal error"); });
+}
+
+}  // namespace ddump

@@ -1,0 +1,111 @@
+#include "listener.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace ddump {
+namespace {
+
+std::runtime_error bindError(const std::string& what, int err) {
+  return std::runtime_error(what + ": " + std::strerror(err));
+}
+
+// The numeric address and port a TCP socket is really bound to.
+std::pair<std::string, uint16_t> boundAddress(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {"", 0};
+  char text[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &sin->sin_addr, text, sizeof text);
+    return {text, ntohs(sin->sin_port)};
+  }
+  const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+  inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof text);
+  return {text, ntohs(sin6->sin6_port)};
+}
+
+sockaddr_un unixAddress(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  return addr;
+}
+
+// A socket file left by a dead worker is replaced; a live one or a non-socket
+// file is never touched.
+void removeStaleSocket(const std::string& path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) return;
+  if (!S_ISSOCK(st.st_mode)) throw std::runtime_error(path + " exists and is not a socket");
+  const int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const sockaddr_un addr = unixAddress(path);
+  const bool live = connect(probe, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  close(probe);
+  if (live) throw std::runtime_error("another process is listening on " + path);
+  unlink(path.c_str());
+}
+
+}  // namespace
+
+BoundListener Listener::bind(const ListenAddress& address, unsigned socketMode) {
+  if (address.kind == ListenAddress::Kind::Unix) {
+    bindUnix(address.path, socketMode);
+    return {};
+  }
+  return bindTcp(address);
+}
+
+BoundListener Listener::bindTcp(const ListenAddress& address) {
+  // ":PORT" means every address: "::" with IPV6_V6ONLY off (httplib clears
+  // it) takes IPv4 too; a host without IPv6 falls back to 0.0.0.0.
+  std::string host = address.host.empty() ? "::" : address.host;
+  int port = address.port;
+  bool ok = port == 0 ? (port = bind_to_any_port(host)) > 0 : bind_to_port(host, port);
+  if (!ok && address.host.empty()) {
+    host = "0.0.0.0";
+    ok = port == 0 ? (port = bind_to_any_port(host)) > 0 : bind_to_port(host, address.port);
+  }
+  if (!ok) throw bindError("cannot listen on " + address.toString(), errno);
+  auto [numeric, boundPort] = boundAddress(svr_sock_);
+  ListenAddress shown = address;
+  shown.port = boundPort;
+  shown.host = address.host.empty() ? "" : numeric;
+  description_ = shown.toString();
+  return {address.host.empty() ? "" : numeric, boundPort};
+}
+
+void Listener::bindUnix(const std::string& path, unsigned mode) {
+  removeStaleSocket(path);
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw bindError("cannot create unix socket", errno);
+  const sockaddr_un addr = unixAddress(path);
+  // Create the file with no access at all, then set the exact mode: no window
+  // in which the umask could leave it open to others.
+  const mode_t old = umask(0777);
+  const int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  const int err = errno;
+  umask(old);
+  if (rc != 0) {
+    close(fd);
+    throw bindError("cannot bind unix:" + path, err);
+  }
+  if (chmod(path.c_str(), mode) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+    const int e = errno;
+    close(fd);
+    throw bindError("cannot set up unix:" + path, e);
+  }
+  svr_sock_ = fd;
+  description_ = "unix:" + path;
+  isUnix_ = true;
+}
+
+}  // namespace ddump

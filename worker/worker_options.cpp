@@ -1,0 +1,123 @@
+#include "worker_options.h"
+
+#include <charconv>
+
+#include "pcap_format.h"
+
+namespace ddump {
+namespace {
+
+template <typename T>
+T unsignedFlag(const std::string& flag, const std::string& text, uint64_t min, uint64_t max) {
+  auto v = parseUnsigned(text, min, max, flag);
+  if (!v) throw UsageError(v.error().message);
+  return static_cast<T>(*v);
+}
+
+unsigned octalMode(const std::string& text) {
+  unsigned mode = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || mode > 0777) {
+    throw UsageError("--socket-mode must be an octal mode such as 0660, got \"" + text + "\"");
+  }
+  return mode;
+}
+
+double seconds(const std::string& flag, const std::string& text) {
+  double value = -1;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || value < 0) {
+    throw UsageError(flag + " must be a non-negative number of seconds, got \"" + text + "\"");
+  }
+  return value;
+}
+
+}  // namespace
+
+WorkerOptions parseWorkerOptions(int argc, char** argv) {
+  WorkerOptions o;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::string value;
+    bool inlineValue = false;
+    if (const size_t eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+      inlineValue = true;
+    }
+    auto next = [&]() -> std::string {
+      if (inlineValue) return value;
+      if (i + 1 >= args.size()) throw UsageError(flag + " needs a value");
+      return args[++i];
+    };
+    if (flag == "-h" || flag == "--help") {
+      o.showHelp = true;
+    } else if (flag == "--version") {
+      o.showVersion = true;
+    } else if (flag == "--listen" || flag == "-l") {
+      auto address = parseListenAddress(next());
+      if (!address) throw UsageError(address.error().message);
+      o.listen.push_back(*address);
+    } else if (flag == "--socket-mode") {
+      o.socketMode = octalMode(next());
+    } else if (flag == "--max-captures") {
+      o.maxCaptures = unsignedFlag<unsigned>(flag, next(), 1, 4096);
+    } else if (flag == "--max-duration") {
+      o.maxDurationSeconds = seconds(flag, next());
+    } else if (flag == "--snaplen" || flag == "-s") {
+      o.snaplen = unsignedFlag<uint32_t>(flag, next(), 1, kMaxSnaplen);
+    } else if (flag == "--buffer-size" || flag == "-B") {
+      o.bufferSizeKiB = unsignedFlag<int>(flag, next(), 1, 4 * 1024 * 1024);
+    } else if (flag == "--exclude") {
+      o.excludes.push_back(next());
+    } else if (flag == "--log-format") {
+      const std::string f = next();
+      if (f == "text") o.logFormat = LogFormat::Text;
+      else if (f == "json") o.logFormat = LogFormat::Json;
+      else throw UsageError("--log-format must be text or json, got \"" + f + "\"");
+    } else {
+      throw UsageError("unknown option \"" + args[i] + "\" (see --help)");
+    }
+  }
+  if (o.listen.empty()) o.listen.push_back(*parseListenAddress(":8475"));
+  return o;
+}
+
+std::string workerUsage() {
+  return R"(Usage: ddump-worker [OPTION]...
+Stream live packet captures as pcap over chunked HTTP: GET /capture?filter=BPF.
+Needs only CAP_NET_RAW (setcap cap_net_raw=eip ddump-worker); never run it as root.
+
+Options:
+  -l, --listen ADDR      listen on ADDR; repeatable. HOST:PORT, :PORT (every IPv4
+                         and IPv6 address), [V6ADDR]:PORT or unix:/path/to/sock.
+                         PORT 0 picks a free port (printed on stderr). Default :8475
+      --socket-mode MODE permissions of unix sockets, octal (default 0660)
+      --max-captures N   concurrent capture streams (default 16); more get 503
+      --max-duration SEC end every stream after SEC seconds (default 0: never)
+  -s, --snaplen N        default and largest snapshot length (default 262144)
+  -B, --buffer-size KiB  kernel capture buffer per stream, as tcpdump -B
+      --exclude EXPR     BPF every capture excludes (repeatable), e.g. the public
+                         port of a fronting proxy: --exclude 'tcp port 8443'.
+                         The worker's own listeners are always excluded.
+      --log-format FMT   text (default) or json, one line per event on stderr
+      --version          print version and exit
+  -h, --help             print this help and exit
+
+HTTP API:
+  GET /capture     parameters: filter (BPF), interface (default any),
+                   linktype (sll|sll2|native; default sll on any, native
+                   otherwise), snaplen, count, duration (seconds),
+                   precision (micro|nano), direction (in|out|inout).
+                   200 application/vnd.tcpdump.pcap, chunked; errors 4xx JSON.
+  GET /interfaces  interfaces as JSON, like tcpdump -D
+  GET /healthz     "ok"
+  GET /stats       JSON: uptime and every active capture
+  GET /metrics     Prometheus text exposition
+
+Signals: SIGTERM/SIGINT end every stream cleanly and exit 0.
+)";
+}
+
+}  // namespace ddump
