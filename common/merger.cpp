@@ -1,0 +1,229 @@
+#include "merger.h"
+
+#include <algorithm>
+
+#include "sll.h"
+
+namespace ddump {
+namespace {
+
+bool isSllFamily(uint32_t linkType) {
+  return linkType == kLinkTypeLinuxSll || linkType == kLinkTypeLinuxSll2;
+}
+
+}  // namespace
+
+Merger::Merger(MergerOptions options) : options_(options) {}
+
+size_t Merger::addStream(bool live) {
+  streams_.emplace_back();
+  streams_.back().live = live;
+  const size_t index = streams_.size() - 1;
+  markEmpty(index);
+  return index;
+}
+
+Status Merger::checkCompatible(const GlobalHeader& header) const {
+  const uint32_t link = header.linkType & kLinkTypeMask;
+  if (!linkType_ || link == *linkType_) return Status::success();
+  // SLL2 can always be rewritten as SLL (it only drops the interface index);
+  // before the output is written, an SLL stream can still pull SLL2 ones down.
+  if (link == kLinkTypeLinuxSll2 && *linkType_ == kLinkTypeLinuxSll) return Status::success();
+  if (!headerWritten_ && isSllFamily(link) && isSllFamily(*linkType_)) return Status::success();
+  return makeError(ErrorCode::Incompatible,
+                   "link type " + linkTypeName(link) + " cannot be merged into " +
+                       linkTypeName(*linkType_) + " output");
+}
+
+Status Merger::setHeader(size_t stream, const GlobalHeader& header, uint64_t nowNs) {
+  Stream& s = streams_[stream];
+  if (s.closed) return makeError(ErrorCode::InvalidArgument, "stream already closed");
+  if (Status ok = checkCompatible(header); !ok) {
+    close(stream);
+    return ok;
+  }
+  const uint32_t link = header.linkType & kLinkTypeMask;
+  if (!linkType_ || (!headerWritten_ && link == kLinkTypeLinuxSll)) linkType_ = link;
+  s.header = header;
+  s.headerArrivalNs = nowNs;
+  return Status::success();
+}
+
+bool Merger::push(size_t stream, PacketBatch&& batch, uint64_t nowNs) {
+  Stream& s = streams_[stream];
+  if (s.closed) return false;
+  if (batch.empty()) return true;
+  const bool wasEmpty = s.queue.empty();
+  if (wasEmpty) unmarkEmpty(stream);  // keyed by the old high-water mark
+  s.highWater = std::max(s.highWater, batch.maxTsNs());
+  const size_t bytes = batch.memoryBytes();
+  s.queuedBytes += bytes;
+  totalQueued_ += bytes;
+  s.queue.push_back(std::move(batch));
+  s.arrivals.push_back(nowNs);
+  if (wasEmpty) heap_.push({s.queue.front().entry(0).tsNs, stream});
+  return true;
+}
+
+void Merger::close(size_t stream) {
+  Stream& s = streams_[stream];
+  if (s.closed) return;
+  if (s.queue.empty()) unmarkEmpty(stream);
+  s.closed = true;
+}
+
+void Merger::markEmpty(size_t index) {
+  const Stream& s = streams_[index];
+  (s.live ? emptyLive_ : emptyFiles_).insert({s.highWater, index});
+}
+
+void Merger::unmarkEmpty(size_t index) {
+  const Stream& s = streams_[index];
+  (s.live ? emptyLive_ : emptyFiles_).erase({s.highWater, index});
+}
+
+bool Merger::settleHeader(uint64_t nowNs, bool force, RecordBuffer& out) {
+  bool anyHeader = false;
+  bool allKnown = true;
+  bool fileMissing = false;
+  uint64_t earliest = kUnlimited;
+  for (const Stream& s : streams_) {
+    if (s.header) {
+      anyHeader = true;
+      earliest = std::min(earliest, s.headerArrivalNs);
+    } else if (!s.closed) {
+      allKnown = false;
+      fileMissing = fileMissing || !s.live;
+    }
+  }
+  if (!force) {
+    if (!anyHeader) return false;
+    // A live stream that has not answered yet may hold the header back for
+    // maxDelay at most; a file always answers.
+    if (!allKnown && (fileMissing || nowNs < earliest || nowNs - earliest < options_.maxDelayNs)) {
+      return false;
+    }
+  }
+  chooseOutput(allKnown);
+  out.appendGlobalHeader(output_);
+  headerWritten_ = true;
+  return true;
+}
+
+void Merger::chooseOutput(bool allKnown) {
+  output_ = GlobalHeader{};
+  output_.byteOrder = hostByteOrder();
+  output_.linkType = linkType_.value_or(options_.fallbackLinkType);
+  bool nano = options_.forceNano;
+  uint32_t snaplen = 0;
+  for (const Stream& s : streams_) {
+    if (!s.header) continue;
+    nano = nano || s.header->precision == Precision::Nano;  // the finest wins
+    snaplen = s.header->snaplen == 0 ? kMaxSnaplen : std::max(snaplen, s.header->snaplen);
+  }
+  output_.precision = nano ? Precision::Nano : Precision::Micro;
+  // A stream still to come may capture more than the ones known now.
+  output_.snaplen = allKnown && snaplen != 0 ? snaplen : kMaxSnaplen;
+}
+
+bool Merger::mayRelease(const HeapKey& top, uint64_t nowNs) const {
+  const uint64_t files = emptyFiles_.empty() ? kUnlimited : emptyFiles_.begin()->first;
+  if (files < top.first) return false;  // a file is never idle, only behind
+  const uint64_t live = emptyLive_.empty() ? kUnlimited : emptyLive_.begin()->first;
+  if (live >= top.first) return true;
+  const uint64_t arrived = streams_[top.second].arrivals.front();
+  return nowNs >= arrived && nowNs - arrived >= options_.maxDelayNs;
+}
+
+std::optional<uint64_t> Merger::nextDeadline() const {
+  std::optional<uint64_t> deadline;
+  if (!headerWritten_) {
+    for (const Stream& s : streams_) {
+      if (!s.header) continue;
+      const uint64_t at = s.headerArrivalNs + options_.maxDelayNs;
+      if (!deadline || at < *deadline) deadline = at;
+    }
+    return deadline;
+  }
+  if (heap_.empty()) return std::nullopt;
+  const HeapKey& top = heap_.top();
+  if (!emptyFiles_.empty() && emptyFiles_.begin()->first < top.first) return std::nullopt;
+  return streams_[top.second].arrivals.front() + options_.maxDelayNs;
+}
+
+size_t Merger::release(uint64_t nowNs, RecordBuffer& out, uint64_t maxPackets, size_t maxBytes) {
+  if (!headerWritten_ && !settleHeader(nowNs, false, out)) return 0;
+  size_t written = 0;
+  while (written < maxPackets && out.size() < maxBytes && !heap_.empty() &&
+         mayRelease(heap_.top(), nowNs)) {
+    emitTop(out);
+    ++written;
+  }
+  return written;
+}
+
+size_t Merger::drain(RecordBuffer& out, uint64_t maxPackets) {
+  if (!headerWritten_) settleHeader(0, true, out);
+  size_t written = 0;
+  while (written < maxPackets && !heap_.empty()) {
+    emitTop(out);
+    ++written;
+  }
+  return written;
+}
+
+bool Merger::idle() const {
+  return heap_.empty() &&
+         std::all_of(streams_.begin(), streams_.end(), [](const Stream& s) { return s.closed; });
+}
+
+void Merger::emitTop(RecordBuffer& out) {
+  const size_t index = heap_.top().second;
+  heap_.pop();
+  Stream& s = streams_[index];
+  writeRecord(s, s.queue.front(), s.next, out);
+  popRecord(index);
+}
+
+void Merger::writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out) {
+  const BatchEntry& e = batch.entry(i);
+  RecordHeader header{0, 0, e.caplen, e.len};
+  setTimestamp(header, e.tsNs, output_.precision);
+  if (output_.linkType == kLinkTypeLinuxSll && batch.linkType == kLinkTypeLinuxSll2) {
+    const auto sll = convertSll2RecordToSll(header, batch.data(i));
+    if (!sll) {
+      ++s.stats.unconvertible;
+      return;
+    }
+    out.appendRecord(sll->header, sll->sll, sll->payload);
+    header = sll->header;
+  } else {
+    out.appendRecord(header, batch.data(i));
+  }
+  if (e.tsNs < lastWrittenNs_) {
+    ++s.stats.reordered;
+  } else {
+    lastWrittenNs_ = e.tsNs;
+  }
+  ++s.stats.packets;
+  s.stats.bytes += header.caplen;
+}
+
+void Merger::popRecord(size_t index) {
+  Stream& s = streams_[index];
+  if (++s.next == s.queue.front().size()) {
+    const size_t bytes = s.queue.front().memoryBytes();
+    s.queuedBytes -= bytes;
+    totalQueued_ -= bytes;
+    s.queue.pop_front();
+    s.arrivals.pop_front();
+    s.next = 0;
+  }
+  if (!s.queue.empty()) {
+    heap_.push({s.queue.front().entry(s.next).tsNs, index});
+  } else if (!s.closed) {
+    markEmpty(index);
+  }
+}
+
+}  // namespace ddump

@@ -1,0 +1,130 @@
+#pragma once
+// The k-way merge of live pcap streams into one time-ordered pcap (issue 5).
+//
+// Pure: no threads, no I/O, no clock. The caller feeds decoded batches,
+// passes "now" explicitly, and collects output bytes in a RecordBuffer.
+//
+// Each stream is a FIFO of its records (a stream's own order is never
+// changed, exactly as mergecap keeps each file's order). A binary heap holds
+// the head of every non-empty stream keyed by (timestamp, stream index): the
+// explicit tie-break makes the output deterministic, O(log k) per packet.
+//
+// Release rule: the heap's top may go out when every other open stream has
+// shown a timestamp >= it (a queued record, or its high-water mark when its
+// queue is empty) — or, for live streams only, once it has waited maxDelay so
+// one idle host never stalls the output. A record that then arrives with a
+// timestamp below what was already written is still written (never drop data)
+// and counted as reordered. Open streams with empty queues are kept in an
+// ordered set by high-water mark, so the check is O(log k) too.
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <optional>
+#include <queue>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "packet_batch.h"
+#include "pcap_format.h"
+#include "record_buffer.h"
+#include "result.h"
+
+namespace ddump {
+
+struct MergerOptions {
+  uint64_t maxDelayNs = 500'000'000;  // --max-delay
+  bool forceNano = false;             // --nano: nanosecond output even if all streams are µs
+  // The header written when no stream ever produced one (every target failed):
+  // the worker's default link type, so the output is still a valid pcap.
+  uint32_t fallbackLinkType = kLinkTypeLinuxSll;
+};
+
+struct StreamStats {
+  uint64_t packets = 0;    // records written
+  uint64_t bytes = 0;      // captured bytes written (sum of caplen)
+  uint64_t reordered = 0;  // written after a later timestamp had already gone out
+  uint64_t unconvertible = 0;  // SLL2 records too short to convert (not writable)
+};
+
+class Merger {
+ public:
+  explicit Merger(MergerOptions options = {});
+
+  // `live` streams may be overtaken after maxDelay; files never are (they are
+  // merely slow, never idle), which keeps a file merge exact.
+  size_t addStream(bool live);
+  size_t streamCount() const { return streams_.size(); }
+
+  // Announces a stream's pcap global header (again after a reconnect). Fails
+  // when it cannot be merged into the output already chosen; the stream is
+  // then closed.
+  Status setHeader(size_t stream, const GlobalHeader& header, uint64_t nowNs);
+  // Queues a batch that arrived at `nowNs`. Returns false (and drops the
+  // batch) when the stream is closed.
+  bool push(size_t stream, PacketBatch&& batch, uint64_t nowNs);
+  // No more records will come from this stream; its queue still drains.
+  void close(size_t stream);
+  bool isClosed(size_t stream) const { return streams_[stream].closed; }
+
+  // Appends every record the release rule allows (at most `maxPackets`, and
+  // stopping once `out` holds `maxBytes`), writing the global header first
+  // when the output format is settled. Returns the records appended.
+  size_t release(uint64_t nowNs, RecordBuffer& out, uint64_t maxPackets = kUnlimited,
+                 size_t maxBytes = kUnlimited);
+  // Shutdown: writes the header if still missing and everything queued, in
+  // merge order, ignoring the release rule.
+  size_t drain(RecordBuffer& out, uint64_t maxPackets = kUnlimited);
+
+  // When release() could next make progress by the max-delay rule alone.
+  std::optional<uint64_t> nextDeadline() const;
+  size_t queuedBytes(size_t stream) const { return streams_[stream].queuedBytes; }
+  size_t totalQueuedBytes() const { return totalQueued_; }
+  bool idle() const;  // every stream closed and nothing queued
+  bool headerWritten() const { return headerWritten_; }
+  const GlobalHeader& outputHeader() const { return output_; }
+  const StreamStats& stats(size_t stream) const { return streams_[stream].stats; }
+
+  static constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
+
+ private:
+  struct Stream {
+    bool live = false;
+    bool closed = false;
+    std::optional<GlobalHeader> header;
+    uint64_t headerArrivalNs = 0;
+    std::deque<PacketBatch> queue;
+    std::deque<uint64_t> arrivals;  // arrival time of each queued batch
+    size_t next = 0;                // next record in queue.front()
+    size_t queuedBytes = 0;
+    uint64_t highWater = 0;  // largest timestamp seen
+    StreamStats stats;
+  };
+  using HeapKey = std::pair<uint64_t, size_t>;  // (head timestamp, stream index)
+
+  bool settleHeader(uint64_t nowNs, bool force, RecordBuffer& out);
+  void chooseOutput(bool allKnown);
+  Status checkCompatible(const GlobalHeader& header) const;
+  bool mayRelease(const HeapKey& top, uint64_t nowNs) const;
+  void emitTop(RecordBuffer& out);
+  void writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out);
+  void popRecord(size_t index);
+  void markEmpty(size_t index);
+  void unmarkEmpty(size_t index);
+
+  MergerOptions options_;
+  std::vector<Stream> streams_;
+  std::priority_queue<HeapKey, std::vector<HeapKey>, std::greater<>> heap_;
+  // Open streams with an empty queue, by high-water mark; split by liveness.
+  std::set<HeapKey> emptyLive_;
+  std::set<HeapKey> emptyFiles_;
+  std::optional<uint32_t> linkType_;  // agreed by the headers accepted so far
+  GlobalHeader output_;
+  bool headerWritten_ = false;
+  uint64_t lastWrittenNs_ = 0;
+  size_t totalQueued_ = 0;
+};
+
+}  // namespace ddump
