@@ -9,6 +9,7 @@ using Clock = std::chrono::steady_clock;
 // An idle stream checks this often whether its client is still there, so a
 // capture whose filter matches nothing is freed soon after the client leaves.
 constexpr auto kAliveCheckInterval = std::chrono::milliseconds(100);
+constexpr int kPollTimeoutMs = 10;
 constexpr auto kStatsInterval = std::chrono::seconds(1);
 
 }  // namespace
@@ -60,6 +61,7 @@ CaptureStream::Flow CaptureStream::step(httplib::DataSink& sink) {
   }
   if (limitReached()) return Flow::Finished;
   const int want = limits_.count ? static_cast<int>(std::min<uint64_t>(*limits_.count - packets_, 1 << 30)) : -1;
+  capture_.waitReadable(kPollTimeoutMs);
   auto outcome = capture_.dispatch(want, *this);
   if (!outcome) {
     endReason_ = outcome.error().message;

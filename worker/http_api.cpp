@@ -30,6 +30,10 @@ int statusFor(const Error& error) {
 
 std::string peerOf(const httplib::Request& req) {
   if (req.remote_addr.empty()) return "unix";
+  // An IPv4 client of a dual-stack listener shows as ::ffff:a.b.c.d.
+  if (req.remote_addr.rfind("::ffff:", 0) == 0 && req.remote_addr.find('.') != std::string::npos) {
+    return req.remote_addr.substr(7) + ":" + std::to_string(req.remote_port);
+  }
   const bool v6 = req.remote_addr.find(':') != std::string::npos;
   return (v6 ? "[" + req.remote_addr + "]" : req.remote_addr) + ":" + std::to_string(req.remote_port);
 }

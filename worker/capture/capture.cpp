@@ -1,6 +1,7 @@
 #include "capture.h"
 
 #include <net/if.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
@@ -149,6 +150,9 @@ Result<Capture> Capture::open(const CaptureOptions& options) {
   if (status) status = setLinkType(handle.get(), options.linkType, options.interface);
   if (status) status = setDirection(handle.get(), options.direction);
   if (status && !options.filter.empty()) status = compileAndSet(handle.get(), options.filter);
+  if (status && pcap_setnonblock(handle.get(), 1, errbuf) != 0) {
+    status = captureError("cannot make capture non-blocking", errbuf);
+  }
   if (!status) return status.error();
 
   auto impl = std::make_unique<Impl>();
@@ -186,6 +190,11 @@ Result<CaptureStats> Capture::stats() {
 }
 
 GlobalHeader Capture::globalHeader() const { return impl_->header; }
+
+bool Capture::waitReadable(int timeoutMs) const {
+  pollfd pfd{selectableFd(), POLLIN, 0};
+  return poll(&pfd, 1, timeoutMs) > 0;
+}
 
 int Capture::selectableFd() const { return pcap_get_selectable_fd(impl_->handle.get()); }
 

@@ -59,7 +59,13 @@ class Capture {
   // Compiles and installs a filter on the live handle.
   Status setFilter(const std::string& filter);
 
-  // Delivers up to maxPackets (-1: one buffer's worth) to handler.
+  // Waits up to timeoutMs for packets to become readable (true) or not (false).
+  // The handle is non-blocking: with TPACKET_V3 the kernel never retires an
+  // empty block, so a blocking read on a capture matching nothing would never
+  // return, and the stream could not notice its client leaving.
+  bool waitReadable(int timeoutMs) const;
+
+  // Delivers up to maxPackets (-1: everything ready) to handler, without blocking.
   // An error (PCAP_ERROR) carries pcap_geterr's text, read at once.
   Result<DispatchOutcome> dispatch(int maxPackets, PacketHandler& handler);
   void breakLoop();
