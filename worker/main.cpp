@@ -110,17 +110,17 @@ int run(const WorkerOptions& options) {
   mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
   mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
   blockSignals();
+  for (const auto& e : options.excludes) {
+    if (Status s = checkFilter("not (" + e + ")", kLinkTypeLinuxSll, kMaxSnaplen); !s) {
+      throw UsageError("bad --exclude expression \"" + e + "\": " + s.error().message);
+    }
+  }
   EventLog log(options.logFormat);
   checkPrivileges(log);
 
   std::vector<BoundListener> bound;
   auto listeners = bindListeners(options, bound);
   const std::string exclusions = exclusionFilter(bound, options.excludes);
-  if (Status s = checkFilter(exclusions.empty() ? "" : "not (" + exclusions + ")",
-                             kLinkTypeLinuxSll, kMaxSnaplen);
-      !s) {
-    throw UsageError("bad --exclude expression: " + s.error().message);
-  }
   CaptureRegistry registry(options.maxCaptures);
   WorkerContext ctx{options, registry, log, exclusions, hostName()};
 
