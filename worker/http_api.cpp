@@ -75,7 +75,16 @@ Result<Capture> openCapture(const CaptureRequest& request, const WorkerContext& 
   }
   const std::string effective = combineFilters(request.filter, ctx.exclusions);
   if (!effective.empty()) {
-    if (Status s = capture->setFilter(effective); !s) return s.error();
+    if (Status s = capture->setFilter(effective); !s) {
+      // libpcap's optimiser refuses a program that can match nothing: here
+      // that means the filter selects only traffic the worker always excludes.
+      if (s.error().message.find("rejects all packets") != std::string::npos) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "filter matches only traffic the worker excludes from every capture: " +
+                             ctx.exclusions);
+      }
+      return s.error();
+    }
   }
   return capture;
 }
