@@ -18,9 +18,11 @@ start_worker() {
     else
         ns_spawn "$ns" "$name" "$(e2e_bin ddump-worker)" "${args[@]}"
     fi
-    wait_for_log "$name" 'info listening address=' 10 || fail "worker $name did not start: $(cat "$(log_err "$name")")"
-    WORKER_PORT=$(grep -o 'listening address="[^"]*:[0-9]*"' "$(log_err "$name")" | head -1 |
-        sed -E 's/.*:([0-9]+)"$/\1/')
+    wait_for_log "$name" '(info listening address=|"event":"listening")' 10 ||
+        fail "worker $name did not start: $(cat "$(log_err "$name")")"
+    # text: listening address="H:P"   json: "address":"H:P",...,"event":"listening"
+    WORKER_PORT=$(grep -E 'listening' "$(log_err "$name")" | grep -oE '(address=|"address":)"[^"]*:[0-9]+"' |
+        head -1 | sed -E 's/.*:([0-9]+)"$/\1/')
     [[ "$WORKER_PORT" =~ ^[0-9]+$ ]] || WORKER_PORT=""
 }
 
