@@ -17,6 +17,7 @@ const char* toString(ErrorCode code) {
     case ErrorCode::InvalidArgument: return "invalid argument";
     case ErrorCode::Io: return "i/o error";
     case ErrorCode::Capture: return "capture error";
+    case ErrorCode::PermissionDenied: return "permission denied";
     case ErrorCode::Network: return "network error";
     case ErrorCode::Http: return "http error";
   }

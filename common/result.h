@@ -23,6 +23,7 @@ enum class ErrorCode {
   InvalidArgument,
   Io,
   Capture,
+  PermissionDenied,
   Network,
   Http,
 };

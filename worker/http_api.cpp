@@ -115,7 +115,9 @@ void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerCo
                                    " (--max-captures)");
   }
   auto capture = openCapture(*request, ctx);
-  if (!capture) return sendError(res, statusFor(capture.error()), capture.error().message);
+  if (!capture) {
+    return sendError(res, statusFor(capture.error()), withPrivilegeHint(capture.error(), ctx.selfPath));
+  }
 
   const GlobalHeader header = capture->globalHeader();
   auto& counters = slot->counters();
@@ -169,6 +171,11 @@ std::string genericMessage(int status) {
 const char* const kPaths[] = {"/capture", "/interfaces", "/healthz", "/stats", "/metrics"};
 
 }  // namespace
+
+std::string withPrivilegeHint(const Error& error, const std::string& selfPath) {
+  if (error.code != ErrorCode::PermissionDenied) return error.message;
+  return error.message + " (the worker needs CAP_NET_RAW: setcap cap_net_raw=eip " + selfPath + ")";
+}
 
 void installRoutes(httplib::Server& server, WorkerContext& ctx) {
   server.Get("/capture", [&ctx](const httplib::Request& req, httplib::Response& res) {

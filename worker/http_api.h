@@ -20,9 +20,13 @@ struct WorkerContext {
   EventLog& log;
   std::string exclusions;  // BPF for the worker's own traffic and --exclude
   std::string hostname;
+  std::string selfPath;  // for the setcap hint
   std::atomic<bool> stopping{false};
 };
 
 void installRoutes(httplib::Server& server, WorkerContext& context);
+
+// "permission denied ..." plus the one command that fixes it.
+std::string withPrivilegeHint(const Error& error, const std::string& selfPath);
 
 }  // namespace ddump

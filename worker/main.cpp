@@ -2,7 +2,6 @@
 
 #include <malloc.h>
 #include <pthread.h>
-#include <pcap/pcap.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -45,8 +44,8 @@ void checkPrivileges(EventLog& log) {
   CaptureOptions probe;
   probe.snaplen = 64;
   auto capture = Capture::open(probe);
-  if (!capture && capture.error().code == ErrorCode::Capture) {
-    log.warn("cannot_capture", {{"error", capture.error().message}});
+  if (!capture && capture.error().code != ErrorCode::InvalidArgument) {
+    log.warn("cannot_capture", {{"error", withPrivilegeHint(capture.error(), selfPath())}});
   }
 }
 
@@ -122,7 +121,7 @@ int run(const WorkerOptions& options) {
   auto listeners = bindListeners(options, bound);
   const std::string exclusions = exclusionFilter(bound, options.excludes);
   CaptureRegistry registry(options.maxCaptures);
-  WorkerContext ctx{options, registry, log, exclusions, hostName()};
+  WorkerContext ctx{options, registry, log, exclusions, hostName(), selfPath()};
 
   std::vector<std::thread> threads;
   for (auto& listener : listeners) {

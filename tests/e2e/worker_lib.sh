@@ -22,7 +22,7 @@ start_worker() {
         fail "worker $name did not start: $(cat "$(log_err "$name")")"
     # text: listening address="H:P"   json: "address":"H:P",...,"event":"listening"
     WORKER_PORT=$(grep -E 'listening' "$(log_err "$name")" | grep -oE '(address=|"address":)"[^"]*:[0-9]+"' |
-        head -1 | sed -E 's/.*:([0-9]+)"$/\1/')
+        head -1 | sed -E 's/.*:([0-9]+)"$/\1/' || true)
     [[ "$WORKER_PORT" =~ ^[0-9]+$ ]] || WORKER_PORT=""
 }
 

@@ -47,9 +47,8 @@ Status activate(pcap_t* handle, const std::string& interface) {
     case PCAP_ERROR_NO_SUCH_DEVICE:
       return makeError(ErrorCode::InvalidArgument, "no such interface: " + interface);
     case PCAP_ERROR_PERM_DENIED:
-      return captureError("permission denied capturing on " + interface,
-                          detail + " (the worker needs CAP_NET_RAW: setcap cap_net_raw=eip " +
-                              "PATH-TO-ddump-worker)");
+      return makeError(ErrorCode::PermissionDenied,
+                       "permission denied capturing on " + interface + ": " + detail);
     case PCAP_ERROR_IFACE_NOT_UP:
       return makeError(ErrorCode::InvalidArgument, "interface is down: " + interface);
     default:
