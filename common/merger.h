@@ -6,8 +6,11 @@
 //
 // Each stream is a FIFO of its records (a stream's own order is never
 // changed, exactly as mergecap keeps each file's order). A binary heap holds
-// the head of every non-empty stream keyed by (timestamp, stream index): the
-// explicit tie-break makes the output deterministic, O(log k) per packet.
+// the head of every non-empty stream keyed by (timestamp, stream index), O(log k)
+// per packet. The explicit tie-break is mergecap's, so a file merge is
+// byte-identical to it: on equal timestamps the LATER stream goes first
+// (wireshark's merge.c is_earlier() treats equal as earlier while scanning
+// inputs in order, so the last equal input wins).
 //
 // Release rule: the heap's top may go out when every other open stream has
 // shown a timestamp >= it (a queued record, or its high-water mark when its
@@ -103,6 +106,11 @@ class Merger {
     StreamStats stats;
   };
   using HeapKey = std::pair<uint64_t, size_t>;  // (head timestamp, stream index)
+  struct Later {  // heap order: earliest timestamp first, then highest index
+    bool operator()(const HeapKey& a, const HeapKey& b) const {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    }
+  };
 
   bool settleHeader(uint64_t nowNs, bool force, RecordBuffer& out);
   void chooseOutput(bool allKnown);
@@ -116,7 +124,7 @@ class Merger {
 
   MergerOptions options_;
   std::vector<Stream> streams_;
-  std::priority_queue<HeapKey, std::vector<HeapKey>, std::greater<>> heap_;
+  std::priority_queue<HeapKey, std::vector<HeapKey>, Later> heap_;
   // Open streams with an empty queue, by high-water mark; split by liveness.
   std::set<HeapKey> emptyLive_;
   std::set<HeapKey> emptyFiles_;

@@ -58,7 +58,7 @@ using Order = std::vector<std::pair<int, int>>;
 
 }  // namespace
 
-TEST_CASE("file streams merge in timestamp order, ties by stream index", "[merger]") {
+TEST_CASE("file streams merge in timestamp order, ties to the later stream as mergecap", "[merger]") {
   Merger m;
   const size_t a = m.addStream(false);
   const size_t b = m.addStream(false);
@@ -73,7 +73,7 @@ TEST_CASE("file streams merge in timestamp order, ties by stream index", "[merge
   m.close(b);
   CHECK(m.release(0, out) == 8);
   const Output o = decode(out);
-  CHECK(o.order == Order{{0, 0}, {1, 0}, {0, 1}, {1, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}});
+  CHECK(o.order == Order{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {1, 2}, {0, 2}, {0, 3}, {1, 3}});
   CHECK(o.packets[0].header.tsSec == 1'700'000'000u);
   CHECK(o.packets[0].header.tsFrac == 1000u);  // 1 ms in µs
   CHECK(m.stats(a).packets == 4);
@@ -95,13 +95,14 @@ TEST_CASE("a record waits until every open stream has shown a later time", "[mer
   REQUIRE(m.push(b, batch(1, {20}), 2));
   CHECK(m.release(3, out) == 2);  // a:10, b:20; a:30 waits for b
   REQUIRE(m.push(b, batch(1, {30}, 1), 4));
-  // The tie: a:30 before b:30, and a has shown 30 (later-or-equal) so b:30 goes too.
+  // The tie: b:30 before a:30 (later stream first), and b has shown 30
+  // (later-or-equal) so a:30 goes too.
   CHECK(m.release(5, out) == 2);
   REQUIRE(m.push(b, batch(1, {31}, 2), 6));
   CHECK(m.release(7, out) == 0);  // a (empty, high-water 30) might still send 30.5
   m.close(a);
   CHECK(m.release(8, out) == 1);
-  CHECK(decode(out).order == Order{{0, 0}, {1, 0}, {0, 1}, {1, 1}, {1, 2}});
+  CHECK(decode(out).order == Order{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {1, 2}});
 }
 
 TEST_CASE("an idle live stream delays output by max-delay, not more", "[merger]") {

@@ -1,0 +1,61 @@
+#pragma once
+// A worker URL read with cpp-httplib: GET, check status and Content-Type,
+// stream the chunked body through a StreamFeeder. Every httplib callback
+// returns a value and never throws.
+
+#include <httplib.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "source.h"
+#include "tls.h"
+
+namespace ddump {
+
+struct HttpSettings {
+  CaptureParams capture;
+  TlsConfig tls;
+  double connectTimeoutSec = 10;
+  int retry = 0;
+};
+
+class HttpSource : public Source {
+ public:
+  HttpSource(size_t stream, Target target, MergeHub& hub, const HttpSettings& settings);
+  void run() override;
+  void abort() override;
+  void watchdog(uint64_t steadyNowNs) override;
+  uint64_t kernelDrops() const override { return kernelDrops_; }
+  // Asks the worker's /stats for this capture's kernel drops (at exit).
+  void fetchKernelDrops();
+
+ private:
+  enum class Attempt { Done, Failed, Refused, Stopped };
+  Attempt attempt(StreamFeeder& feeder);
+  std::unique_ptr<httplib::ClientImpl> makeClient(std::string& why);
+  bool onResponse(const httplib::Response& response);
+  bool onBody(const char* data, size_t size, StreamFeeder& feeder);
+  std::string statusError() const;
+  std::string transportError(httplib::Error error, long verifyResult) const;
+  static void onTlsInfo(const SSL* ssl, int where, int ret);
+
+  HttpSettings settings_;
+  std::mutex clientMutex_;
+  std::unique_ptr<httplib::ClientImpl> client_;  // guarded by clientMutex_
+  std::atomic<bool> aborted_{false};
+  std::atomic<bool> timedOut_{false};
+  std::atomic<uint64_t> headerDeadlineNs_{0};  // 0: headers arrived / not connecting
+  // State of the current attempt (reader thread only).
+  int status_ = 0;
+  std::string contentType_;
+  std::string errorBody_;
+  std::string streamError_;
+  std::string captureId_;
+  std::string lastError_;
+  std::string tlsVersion_;
+  std::atomic<uint64_t> kernelDrops_{0};
+};
+
+}  // namespace ddump

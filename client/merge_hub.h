@@ -1,0 +1,54 @@
+#pragma once
+// The thread-safe meeting point of the reader threads (one per target) and the
+// writer (the main thread): a Merger behind one mutex, output written to a
+// file descriptor in batches with the lock released, and backpressure — a
+// reader blocks while its stream has more than its share queued, so a slow
+// stdout pauses the sockets instead of growing memory.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+
+#include "merger.h"
+
+namespace ddump {
+
+enum class HubOutcome { Finished, StdoutClosed, AllRefused };
+
+class MergeHub {
+ public:
+  MergeHub(MergerOptions options, size_t streamLimitBytes, int outFd);
+
+  size_t addStream(bool live);  // before any reader starts
+
+  // Reader side, any thread.
+  Status onHeader(size_t stream, const GlobalHeader& header);
+  bool onBatch(size_t stream, PacketBatch&& batch);  // false: stop reading
+  void onEnd(size_t stream, bool refused);           // refused: a 4xx answer
+  bool stopping() const;
+
+  void requestStop();  // signals, --duration: drain and finish
+
+  // Writer: runs until every stream ended, -c COUNT, a stop, or stdout closed.
+  HubOutcome run(uint64_t count);
+  StreamStats stats(size_t stream) const;
+  uint64_t written() const;
+
+ private:
+  static uint64_t nowNs();
+  bool writeAll(const RecordBuffer& out) const;
+
+  mutable std::mutex mutex_;
+  std::condition_variable writerCv_;
+  std::condition_variable readersCv_;
+  Merger merger_;
+  size_t streamLimit_;
+  int outFd_;
+  bool stop_ = false;
+  size_t refused_ = 0;
+  uint64_t written_ = 0;
+};
+
+}  // namespace ddump

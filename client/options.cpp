@@ -1,0 +1,228 @@
+#include "options.h"
+
+#include <getopt.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+
+namespace ddump {
+namespace {
+
+enum LongOnly {
+  kLinktype = 1000,
+  kNano,
+  kTargets,
+  kUser,
+  kCa,
+  kCert,
+  kKey,
+  kDuration,
+  kMaxDelay,
+  kRetry,
+  kConnectTimeout,
+  kVersion,
+};
+
+uint64_t parseUnsigned(const char* text, const char* flag) {
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long value = std::strtoull(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || text[0] == '-') {
+    throw UsageError(std::string(flag) + ": '" + text + "' is not a non-negative integer");
+  }
+  return value;
+}
+
+double parseSeconds(const char* text, const char* flag) {
+  errno = 0;
+  char* end = nullptr;
+  const double value = std::strtod(text, &end);
+  if (errno != 0 || end == text || *end != '\0' || !(value >= 0) || value > 1e9) {
+    throw UsageError(std::string(flag) + ": '" + text + "' is not a number of seconds");
+  }
+  return value;
+}
+
+std::string parseLinktype(const char* text) {
+  const std::string value = text;
+  if (value != "sll" && value != "sll2") {
+    throw UsageError("--linktype: '" + value + "' is not sll or sll2");
+  }
+  return value;
+}
+
+void applyOption(int opt, const char* arg, Options& o) {
+  switch (opt) {
+    case 'f': o.capture.filter = arg; break;
+    case 'i': o.capture.interface = arg; break;
+    case 's': o.capture.snaplen = std::to_string(parseUnsigned(arg, "-s")); break;
+    case 'c': o.count = parseUnsigned(arg, "-c"); break;
+    case 'k': o.insecure = true; break;
+    case 'q': o.quiet = true; break;
+    case 'v': o.verbose = true; break;
+    case 'h': o.help = true; break;
+    case kLinktype: o.capture.linktype = parseLinktype(arg); break;
+    case kNano:
+      o.nano = true;
+      o.capture.precision = "nano";
+      break;
+    case kTargets: o.targetsFile = arg; break;
+    case kUser: o.user = arg; break;
+    case kCa: o.caFile = arg; break;
+    case kCert: o.certFile = arg; break;
+    case kKey: o.keyFile = arg; break;
+    case kDuration: o.durationSec = parseSeconds(arg, "--duration"); break;
+    case kMaxDelay: o.maxDelayMs = parseUnsigned(arg, "--max-delay"); break;
+    case kRetry: o.retry = static_cast<int>(std::min<uint64_t>(parseUnsigned(arg, "--retry"), 1000)); break;
+    case kConnectTimeout:
+      o.connectTimeoutSec = parseSeconds(arg, "--connect-timeout");
+      if (o.connectTimeoutSec <= 0) throw UsageError("--connect-timeout must be > 0");
+      break;
+    case kVersion: o.version = true; break;
+    default: throw UsageError("unknown option (see ddump --help)");
+  }
+}
+
+void splitPositionals(const std::vector<std::string>& words, bool sawDashDash, size_t dashDashAt,
+                      Options& o) {
+  std::vector<std::string> expression;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const bool inExpression = !expression.empty() || (sawDashDash && i >= dashDashAt) ||
+                              looksLikeFilterStart(words[i]);
+    (inExpression ? expression : o.targetTexts).push_back(words[i]);
+  }
+  if (expression.empty()) return;
+  if (o.capture.filter) throw UsageError("give the filter either with -f or as an expression, not both");
+  std::string filter;
+  for (const auto& w : expression) filter += (filter.empty() ? "" : " ") + w;
+  o.capture.filter = filter;
+}
+
+}  // namespace
+
+bool looksLikeFilterStart(const std::string& word) {
+  static constexpr std::array<const char*, 34> kWords = {
+      "not",  "host",     "net",   "port",   "portrange", "src",   "dst",    "ether", "ip",
+      "ip6",  "arp",      "rarp",  "tcp",    "udp",       "icmp",  "icmp6",  "sctp",  "vlan",
+      "mpls", "gateway",  "proto", "less",   "greater",   "broadcast", "multicast", "inbound",
+      "outbound", "ifname", "igmp", "pim",   "vrrp",      "len",   "decnet", "link"};
+  if (word.empty()) return false;
+  if (word[0] == '(' || word[0] == '!') return true;
+  for (const char* k : kWords) {
+    if (word == k) return true;
+  }
+  return false;
+}
+
+Options parseOptions(int argc, char** argv) {
+  static const option kLong[] = {
+      {"filter", required_argument, nullptr, 'f'},
+      {"interface", required_argument, nullptr, 'i'},
+      {"snaplen", required_argument, nullptr, 's'},
+      {"count", required_argument, nullptr, 'c'},
+      {"insecure", no_argument, nullptr, 'k'},
+      {"quiet", no_argument, nullptr, 'q'},
+      {"verbose", no_argument, nullptr, 'v'},
+      {"help", no_argument, nullptr, 'h'},
+      {"linktype", required_argument, nullptr, kLinktype},
+      {"nano", no_argument, nullptr, kNano},
+      {"targets", required_argument, nullptr, kTargets},
+      {"user", required_argument, nullptr, kUser},
+      {"ca", required_argument, nullptr, kCa},
+      {"cert", required_argument, nullptr, kCert},
+      {"key", required_argument, nullptr, kKey},
+      {"duration", required_argument, nullptr, kDuration},
+      {"max-delay", required_argument, nullptr, kMaxDelay},
+      {"retry", required_argument, nullptr, kRetry},
+      {"connect-timeout", required_argument, nullptr, kConnectTimeout},
+      {"version", no_argument, nullptr, kVersion},
+      {nullptr, 0, nullptr, 0},
+  };
+  Options o;
+  // Words after "--" are the filter expression. GNU getopt permutes options
+  // before positionals (so "ddump h1 h2 -c 5" works) and moves "--" too, so
+  // remember how many words followed it.
+  int afterDashDash = -1;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--") {
+      afterDashDash = argc - i - 1;
+      break;
+    }
+  }
+  opterr = 0;
+  optind = 1;
+  int opt = 0;
+  while ((opt = getopt_long(argc, argv, ":f:i:s:c:kqvh", kLong, nullptr)) != -1) {
+    if (opt == '?' || opt == ':') {
+      const std::string bad =
+          optopt > 0 && optopt < 256 ? std::string("-") + static_cast<char>(optopt) : argv[optind - 1];
+      throw UsageError((opt == ':' ? "missing value for " : "unknown option ") + bad +
+                       " (see ddump --help)");
+    }
+    applyOption(opt, optarg, o);
+  }
+  std::vector<std::string> words(argv + optind, argv + argc);
+  const bool sawDashDash = afterDashDash >= 0;
+  const size_t dashDashAt = sawDashDash ? words.size() - static_cast<size_t>(afterDashDash) : 0;
+  splitPositionals(words, sawDashDash, dashDashAt, o);
+  if (o.certFile.empty() != o.keyFile.empty()) throw UsageError("--cert and --key go together");
+  return o;
+}
+
+std::string usageText() {
+  return R"(Usage: ddump [OPTIONS] TARGET... [--] [FILTER EXPRESSION]
+
+Streams live captures from ddump workers (and pcap files) and writes ONE
+time-ordered pcap to stdout:  ddump host1 host2 icmp | tcpdump -nr -
+
+Targets:
+  http[s]://[USER[:PASSWORD]@]HOST[:PORT][/PATH][?QUERY]
+                     a worker; port defaults to 8475, path to /capture;
+                     QUERY sets worker parameters (filter=, interface=, ...)
+  HOST[:PORT]        same as http://HOST:PORT/capture ([::1]:PORT for IPv6)
+  FILE, -            a pcap file, or stdin: ddump a.pcap b.pcap is a streaming mergecap
+  A trailing expression (after "--" or starting with a filter word such as
+  host, port, tcp, not, ...) is the filter, as with tcpdump.
+
+Capture (sent to every URL target that does not set it in its query):
+  -f, --filter EXPR       BPF filter (pcap-filter(7)), URL-encoded for you
+  -i, --interface NAME    capture interface on the worker (default: any)
+  -s, --snaplen N         bytes to capture per packet
+      --linktype sll|sll2 link-layer header type the worker writes (default sll)
+      --nano              nanosecond timestamps (also forces a nanosecond output)
+
+Targets from a file:
+      --targets FILE      one target per line; '#' comments and blank lines ignored
+
+Authentication and TLS:
+      --user USER[:PASS]  HTTP basic auth for targets without userinfo; the password
+                          may come from the environment DDUMP_PASSWORD instead
+                          (a password in a URL is visible in ps: a warning says so)
+      --ca FILE           PEM CA file that is the ONLY trust root for https servers
+                          (default: system store, honouring SSL_CERT_FILE/SSL_CERT_DIR)
+      --cert FILE         PEM client certificate chain for mutual TLS (with --key)
+      --key FILE          PEM private key of --cert
+  -k, --insecure          do not verify https servers (warns)
+
+Control:
+  -c, --count N           stop after writing N packets
+      --duration SEC      stop after SEC seconds
+      --max-delay MS      longest a packet waits for idle streams (default 500)
+      --retry N           reconnect a failed target up to N times with backoff (default 0)
+      --connect-timeout SEC  limit for connect, TLS handshake and response headers
+                          (default 10)
+  -q, --quiet             print only errors on stderr (no summary)
+  -v, --verbose           show connection details: address, TLS version, effective
+                          filter, worker host and clock offset
+  -h, --help              this text
+      --version           print the version
+
+Exit status: 0 all targets fine, 1 some target failed, 2 usage or configuration
+error (also when every target refused the request with a 4xx, e.g. a bad filter).
+Ctrl-C/SIGTERM, -c and --duration stop cleanly with a valid pcap; if stdout is
+closed (| head) ddump exits quietly at once.
+)";
+}
+
+}  // namespace ddump

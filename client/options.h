@@ -1,0 +1,49 @@
+#pragma once
+// The ddump command line (issue 5): tcpdump-style flags, targets, and an
+// optional trailing filter expression. Parsing throws UsageError (start-up
+// only; main turns it into exit status 2).
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "target.h"
+
+namespace ddump {
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Options {
+  std::vector<std::string> targetTexts;  // positional targets and --targets lines
+  std::optional<std::string> targetsFile;
+  CaptureParams capture;  // -f/-i/-s/--linktype/--nano, for URL targets
+  bool nano = false;
+  std::optional<std::string> user;  // --user USER[:PASS]
+  std::string caFile;
+  std::string certFile;
+  std::string keyFile;
+  bool insecure = false;
+  uint64_t count = 0;            // -c, 0 = unlimited
+  double durationSec = 0;        // --duration, 0 = unlimited
+  uint64_t maxDelayMs = 500;     // --max-delay
+  int retry = 0;                 // --retry N reconnect attempts per target
+  double connectTimeoutSec = 10; // --connect-timeout: connect, TLS and response headers
+  bool quiet = false;
+  bool verbose = false;
+  bool help = false;
+  bool version = false;
+};
+
+Options parseOptions(int argc, char** argv);
+std::string usageText();
+
+// A tcpdump filter expression starts with one of these words (pcap-filter(7)),
+// which is how "ddump host1 host2 tcp port 80" tells targets from the filter.
+bool looksLikeFilterStart(const std::string& word);
+
+}  // namespace ddump

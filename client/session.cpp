@@ -1,0 +1,211 @@
+#include "session.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "log.h"
+
+namespace ddump {
+namespace {
+
+// Queue budget shared by all streams (a stream's share bounds its reader).
+constexpr size_t kQueueBudget = 24 << 20;
+constexpr size_t kMinStreamLimit = 256 << 10;
+constexpr size_t kMaxStreamLimit = 4 << 20;
+
+std::vector<std::string> readTargetsFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError("--targets: cannot read " + path);
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t hash = line.find('#');
+    if (hash != std::string::npos) line.erase(hash);
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    const size_t last = line.find_last_not_of(" \t\r");
+    out.push_back(line.substr(first, last - first + 1));
+  }
+  return out;
+}
+
+void applyCredentials(const Options& options, Target& target) {
+  if (!target.isUrl()) return;
+  if (target.hasPassword) {
+    log::error("warning: password given in the URL " + target.display() +
+               " is visible in ps; prefer --user USER and DDUMP_PASSWORD");
+  }
+  if (!target.hasUser && options.user) {
+    const size_t colon = options.user->find(':');
+    target.user = options.user->substr(0, colon);
+    target.hasUser = true;
+    if (colon != std::string::npos) {
+      target.password = options.user->substr(colon + 1);
+      target.hasPassword = true;
+    }
+  }
+  const char* env = std::getenv("DDUMP_PASSWORD");
+  if (target.hasUser && !target.hasPassword && env) {
+    target.password = env;
+    target.hasPassword = true;
+  }
+}
+
+std::atomic<bool> gWatchdogDone{false};
+
+}  // namespace
+
+Config buildConfig(const Options& options) {
+  Config config;
+  config.options = options;
+  std::vector<std::string> texts = options.targetTexts;
+  if (options.targetsFile) {
+    for (auto& t : readTargetsFile(*options.targetsFile)) texts.push_back(std::move(t));
+  }
+  if (texts.empty()) throw UsageError("no targets (see ddump --help)");
+  bool stdinUsed = false;
+  for (const auto& text : texts) {
+    std::error_code ec;
+    const bool isFile = std::filesystem::is_regular_file(text, ec) || std::filesystem::is_fifo(text, ec);
+    auto parsed = parseTarget(text, isFile);
+    if (!parsed) throw UsageError(parsed.error().message);
+    if (parsed->kind == TargetKind::Stdin) {
+      if (stdinUsed) throw UsageError("'-' (stdin) given twice");
+      stdinUsed = true;
+    }
+    applyCredentials(options, *parsed);
+    config.targets.push_back(std::move(*parsed));
+  }
+  config.http.capture = options.capture;
+  config.http.tls = TlsConfig{options.caFile, options.certFile, options.keyFile, options.insecure};
+  config.http.connectTimeoutSec = options.connectTimeoutSec;
+  config.http.retry = options.retry;
+  validateTls(config.http.tls);
+  if (options.insecure) log::error("warning: -k/--insecure: https servers are NOT verified");
+  return config;
+}
+
+Session::Session(Config config) : config_(std::move(config)) {}
+
+int Session::run() {
+  const Options& o = config_.options;
+  MergerOptions mergerOptions;
+  mergerOptions.maxDelayNs = o.maxDelayMs * 1'000'000;
+  mergerOptions.forceNano = o.nano;
+  if (o.capture.linktype == "sll2") mergerOptions.fallbackLinkType = kLinkTypeLinuxSll2;
+  const size_t n = config_.targets.size();
+  const size_t limit = std::clamp(kQueueBudget / n, kMinStreamLimit, kMaxStreamLimit);
+  hub_ = std::make_unique<MergeHub>(mergerOptions, limit, STDOUT_FILENO);
+
+  for (const Target& target : config_.targets) {
+    const size_t stream = hub_->addStream(target.kind != TargetKind::File);
+    if (target.isUrl()) {
+      sources_.push_back(std::make_unique<HttpSource>(stream, target, *hub_, config_.http));
+    } else {
+      sources_.push_back(std::make_unique<FileSource>(stream, target, *hub_));
+    }
+  }
+
+  // Signals are taken synchronously by one thread (sigwait), never by a handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  std::vector<std::thread> readers;
+  for (auto& source : sources_) readers.emplace_back([&source] { source->run(); });
+  std::atomic<bool> done{false};
+  std::thread signalThread([&] {
+    const timespec tick{0, 100'000'000};
+    while (!done) {
+      if (sigtimedwait(&signals, nullptr, &tick) > 0) hub_->requestStop();
+    }
+  });
+  std::thread watchdog([&] {
+    const auto start = std::chrono::steady_clock::now();
+    while (!done) {
+      const auto now = std::chrono::steady_clock::now();
+      const auto nowNs = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+      for (auto& source : sources_) source->watchdog(nowNs);
+      if (o.durationSec > 0 && now - start >= std::chrono::duration<double>(o.durationSec)) {
+        hub_->requestStop();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+
+  const HubOutcome outcome = hub_->run(o.count);
+  if (outcome == HubOutcome::StdoutClosed) {
+    // The reader of our output is gone: nothing more to say, nobody to say it to.
+    std::_Exit(0);
+  }
+  for (auto& source : sources_) {
+    if (auto* http = dynamic_cast<HttpSource*>(source.get()); http && !o.quiet) {
+      http->fetchKernelDrops();
+    }
+  }
+  hub_->requestStop();
+  for (auto& source : sources_) source->abort();
+  done = true;
+  signalThread.join();
+  watchdog.join();
+  // Readers end promptly after abort(), except one blocked reading stdin:
+  // that one is left behind (the process exits without waiting for it).
+  bool allJoined = true;
+  const bool stdinTarget = std::any_of(config_.targets.begin(), config_.targets.end(),
+                                       [](const Target& t) { return t.kind == TargetKind::Stdin; });
+  for (auto& reader : readers) {
+    if (stdinTarget) {
+      reader.detach();
+      allJoined = false;
+    } else {
+      reader.join();
+    }
+  }
+
+  printSummary();
+  int status = 0;
+  if (outcome == HubOutcome::AllRefused) {
+    status = 2;
+  } else if (std::any_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->failed(); })) {
+    status = 1;
+  }
+  if (!allJoined) std::_Exit(status);
+  return status;
+}
+
+void Session::printSummary() const {
+  if (config_.options.quiet) return;
+  uint64_t reordered = 0;
+  size_t failed = 0;
+  for (const auto& source : sources_) {
+    const StreamStats st = hub_->stats(source->stream());
+    reordered += st.reordered;
+    failed += source->failed() ? 1 : 0;
+    std::string line = source->target().display() + ": " + std::to_string(st.packets) +
+                       " packets, " + std::to_string(st.bytes) + " bytes, " +
+                       std::to_string(st.reordered) + " reordered";
+    if (source->kernelDrops() > 0) {
+      line += ", " + std::to_string(source->kernelDrops()) + " dropped by kernel";
+    }
+    if (st.unconvertible > 0) line += ", " + std::to_string(st.unconvertible) + " unconvertible";
+    if (source->failed()) line += " (failed)";
+    log::info(line);
+  }
+  log::info(std::to_string(hub_->written()) + " packets written from " +
+            std::to_string(sources_.size()) + " targets (" + std::to_string(failed) + " failed, " +
+            std::to_string(reordered) + " reordered)");
+}
+
+}  // namespace ddump

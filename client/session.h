@@ -1,0 +1,37 @@
+#pragma once
+// One ddump run: targets resolved from the options, a reader thread per
+// target, the merge written on the calling thread, signals, the summary and
+// the exit status (0 all fine, 1 a target failed, 2 every target refused).
+
+#include <memory>
+#include <vector>
+
+#include "http_source.h"
+#include "options.h"
+#include "source.h"
+
+namespace ddump {
+
+struct Config {
+  Options options;
+  std::vector<Target> targets;
+  HttpSettings http;
+};
+
+// Throws UsageError / ConfigError (start-up only).
+Config buildConfig(const Options& options);
+
+class Session {
+ public:
+  explicit Session(Config config);
+  int run();
+
+ private:
+  void printSummary() const;
+
+  Config config_;
+  std::unique_ptr<MergeHub> hub_;
+  std::vector<std::unique_ptr<Source>> sources_;
+};
+
+}  // namespace ddump

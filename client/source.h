@@ -1,0 +1,73 @@
+#pragma once
+// A target being read: a file, stdin or a worker URL. Each runs on its own
+// thread, decodes only through StreamDecoder (the bytes are untrusted) and
+// hands header and batches to the MergeHub. A failure ends this target alone
+// with one stderr line naming it (credentials masked) and the reason.
+
+#include <atomic>
+#include <span>
+#include <string>
+
+#include "merge_hub.h"
+#include "packet_batch.h"
+#include "stream_decoder.h"
+#include "target.h"
+
+namespace ddump {
+
+// Decoder + batching for one stream, bound to its hub stream index.
+class StreamFeeder {
+ public:
+  StreamFeeder(size_t stream, MergeHub& hub) : stream_(stream), hub_(hub) {}
+
+  // Decodes and forwards; an error is the stream's (decoder or merge refusal).
+  Status feed(std::span<const uint8_t> bytes);
+  Status finish() { return decoder_.finish(); }
+  void reset();  // a new connection starts a new pcap stream
+  bool stopped() const { return stopped_; }  // the hub wants no more
+  uint64_t packets() const { return decoder_.packets(); }
+
+ private:
+  size_t stream_;
+  MergeHub& hub_;
+  StreamDecoder decoder_;
+  BatchCollector collector_;
+  bool stopped_ = false;
+};
+
+class Source {
+ public:
+  Source(size_t stream, Target target, MergeHub& hub)
+      : stream_(stream), target_(std::move(target)), hub_(hub) {}
+  virtual ~Source() = default;
+  Source(const Source&) = delete;
+  Source& operator=(const Source&) = delete;
+
+  virtual void run() = 0;    // on the source's own thread; ends with hub.onEnd
+  virtual void abort() {}    // from another thread: unblock run() soon
+  virtual void watchdog(uint64_t /*steadyNowNs*/) {}  // periodic timeout check
+  virtual uint64_t kernelDrops() const { return 0; }
+
+  const Target& target() const { return target_; }
+  size_t stream() const { return stream_; }
+  bool failed() const { return failed_; }
+  bool refused() const { return refused_; }
+
+ protected:
+  // One stderr line now; the target counts as failed (exit status 1).
+  void fail(const std::string& reason, bool refused = false);
+
+  size_t stream_;
+  Target target_;
+  MergeHub& hub_;
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> refused_{false};
+};
+
+class FileSource : public Source {
+ public:
+  using Source::Source;
+  void run() override;
+};
+
+}  // namespace ddump
