@@ -10,6 +10,8 @@ using Clock = std::chrono::steady_clock;
 // capture whose filter matches nothing is freed soon after the client leaves.
 constexpr auto kAliveCheckInterval = std::chrono::milliseconds(100);
 constexpr int kPollTimeoutMs = 10;
+constexpr size_t kWriteSlice = 64 * 1024;
+constexpr size_t kMaxBatchBytes = 1024 * 1024;
 constexpr auto kStatsInterval = std::chrono::seconds(1);
 
 }  // namespace
@@ -98,23 +100,43 @@ void CaptureStream::onPacket(const RecordHeader& header, std::span<const uint8_t
   if (limits_.count && packets_ >= *limits_.count) return;
   ++packets_;
   buffer_.appendRecord(header, data);
+  // While traffic outpaces us, one pcap_dispatch could go on delivering for as
+  // long as the kernel keeps filling blocks: cap the batch so memory stays
+  // bounded and the kernel ring, not the worker, absorbs the excess.
+  if (buffer_.size() >= kMaxBatchBytes) capture_.breakLoop();
 }
 
 bool CaptureStream::flush(httplib::DataSink& sink) {
-  if (buffer_.empty()) return true;
   auto& c = slot_->counters();
-  const bool ok = sink.write(buffer_.data(), buffer_.size());
-  if (ok) {
-    c.bytes.fetch_add(buffer_.size(), std::memory_order_relaxed);
-    c.packets.store(packets_, std::memory_order_relaxed);
+  // Slices of at most 64 KiB: large enough to amortise the write, small enough
+  // that a slow reader still lets the stream refresh its kernel-drop count.
+  for (size_t at = 0; at < buffer_.size(); at += kWriteSlice) {
+    const size_t n = std::min(kWriteSlice, buffer_.size() - at);
+    if (!sink.write(buffer_.data() + at, n)) {
+      buffer_.clear();
+      return false;
+    }
+    c.bytes.fetch_add(n, std::memory_order_relaxed);
+    if (const auto now = Clock::now(); now - lastStats_ >= kStatsInterval) {
+      lastStats_ = now;
+      refreshStats();
+    }
   }
+  c.packets.store(packets_, std::memory_order_relaxed);
   buffer_.clear();
-  return ok;
+  return true;
 }
 
 void CaptureStream::refreshStats() {
-  if (auto st = capture_.stats()) {
-    slot_->counters().kernelDrops.store(st->dropped, std::memory_order_relaxed);
+  auto st = capture_.stats();
+  if (!st) return;
+  auto& c = slot_->counters();
+  const uint64_t before = c.kernelDrops.exchange(st->dropped, std::memory_order_relaxed);
+  if (st->dropped > before) {
+    // The reader is slower than the traffic: the kernel ring drops instead of
+    // the worker buffering without bound. Say so, at most once a second.
+    log_.warn("kernel_drops", {{"id", c.id}, {"peer", c.peer}, {"dropped", st->dropped - before},
+                               {"kernel_drops", st->dropped}});
   }
 }
 
