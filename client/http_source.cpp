@@ -1,6 +1,7 @@
 #include "http_source.h"
 
 #include <netdb.h>
+#include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include <chrono>
@@ -98,6 +99,7 @@ bool HttpSource::onResponse(const httplib::Response& response) {
   contentType_ = response.get_header_value("Content-Type");
   captureId_ = response.get_header_value("X-Ddump-Capture-Id");
   if (status_ != 200) return true;  // read the (bounded) body for the error text
+  streaming_ = true;
   if (contentType_.rfind(kPcapType, 0) != 0) {
     streamError_ = "unexpected Content-Type '" + printable(contentType_, 80) +
                    "' (expected " + kPcapType + "): not a ddump worker stream";
@@ -153,16 +155,30 @@ std::string HttpSource::statusError() const {
   return text + ": " + printable(errorBody_, 200);
 }
 
-std::string HttpSource::transportError(httplib::Error error, long verifyResult) const {
+std::string HttpSource::transportError(httplib::Error error, long verifyResult,
+                                       const std::string& tlsDetail) const {
   if (timedOut_) {
-    return "no response headers within " + std::to_string(settings_.connectTimeoutSec) + " s";
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", settings_.connectTimeoutSec);
+    return std::string("no response headers within ") + seconds + " s";
   }
-  std::string text = httplib::to_string(error);
-  if (error == httplib::Error::SSLServerVerification) {
-    text += verifyResult != X509_V_OK
-                ? std::string(": ") + X509_verify_cert_error_string(verifyResult)
-                : ": certificate does not match host name " + target_.host;
+  std::string text;
+  switch (error) {
+    case httplib::Error::Connection: text = "connection failed (refused or unreachable)"; break;
+    case httplib::Error::ConnectionTimeout: text = "connect timed out"; break;
+    case httplib::Error::Read: text = "connection closed or read failed"; break;
+    case httplib::Error::Write: text = "write failed"; break;
+    case httplib::Error::SSLConnection: text = "TLS handshake failed"; break;
+    case httplib::Error::SSLLoadingCerts: text = "cannot load CA certificates"; break;
+    case httplib::Error::SSLServerVerification:
+      text = verifyResult != X509_V_OK
+                 ? std::string("server certificate not trusted: ") +
+                       X509_verify_cert_error_string(verifyResult)
+                 : "server certificate does not match host name " + target_.host;
+      break;
+    default: text = httplib::to_string(error); break;
   }
+  if (!tlsDetail.empty() && error == httplib::Error::SSLConnection) text += ": " + tlsDetail;
   if (status_ == 200) return "connection lost mid-stream: " + text;
   return "cannot connect to " + target_.authority() + ": " + text;
 }
@@ -191,10 +207,14 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
   // Covers connect, TLS handshake and response headers.
   headerDeadlineNs_ = steadyNowNs() + static_cast<uint64_t>(settings_.connectTimeoutSec * 2e9);
   const std::string path = requestTarget(target_, settings_.capture);
+  ERR_clear_error();
   auto result = raw->Get(
       path, headers, [this](const httplib::Response& r) { return onResponse(r); },
       [this, &feeder](const char* data, size_t size) { return onBody(data, size, feeder); });
   headerDeadlineNs_ = 0;
+  streaming_ = false;
+  // OpenSSL keeps errors per thread: read the handshake's reason right here.
+  const std::string tlsDetail = ERR_peek_last_error() != 0 ? openSslError() : "";
   long verifyResult = X509_V_OK;
   if (target_.kind == TargetKind::Https) {
     verifyResult = static_cast<httplib::SSLClient*>(raw)->get_openssl_verify_result();
@@ -209,8 +229,7 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
     return Attempt::Failed;
   }
   if (!result) {
-    if (!failed_) log::detail(target_.display() + ": " + transportError(result.error(), verifyResult));
-    lastError_ = transportError(result.error(), verifyResult);
+    lastError_ = transportError(result.error(), verifyResult, tlsDetail);
     return Attempt::Failed;
   }
   if (status_ != 200) {
@@ -268,7 +287,7 @@ void HttpSource::watchdog(uint64_t steadyNowNs) {
 }
 
 void HttpSource::fetchKernelDrops() {
-  if (captureId_.empty() || failed_) return;
+  if (captureId_.empty() || failed_ || !streaming_) return;  // the worker lists live captures only
   std::string why;
   auto client = makeClient(why);
   if (!client) return;

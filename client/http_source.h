@@ -38,7 +38,8 @@ class HttpSource : public Source {
   bool onResponse(const httplib::Response& response);
   bool onBody(const char* data, size_t size, StreamFeeder& feeder);
   std::string statusError() const;
-  std::string transportError(httplib::Error error, long verifyResult) const;
+  std::string transportError(httplib::Error error, long verifyResult,
+                             const std::string& tlsDetail) const;
   static void onTlsInfo(const SSL* ssl, int where, int ret);
 
   HttpSettings settings_;
@@ -46,6 +47,7 @@ class HttpSource : public Source {
   std::unique_ptr<httplib::ClientImpl> client_;  // guarded by clientMutex_
   std::atomic<bool> aborted_{false};
   std::atomic<bool> timedOut_{false};
+  std::atomic<bool> streaming_{false};  // a 200 pcap body is being read
   std::atomic<uint64_t> headerDeadlineNs_{0};  // 0: headers arrived / not connecting
   // State of the current attempt (reader thread only).
   int status_ = 0;

@@ -1,0 +1,296 @@
+// ddump-fake-worker: a stand-in for ddump-worker in client tests and benches.
+// Serves pcap files (or synthetic live packets) as a chunked
+// application/vnd.tcpdump.pcap stream exactly as the worker does, plus hostile
+// answers selected by the request path. Binds port 0 by default and prints
+// the bound port on stdout.
+//
+//   /capture        the --file given (query file=N picks the N-th), or with
+//                   ?live=1&pps=R&count=N synthetic LINUX_SLL packets stamped
+//                   with the current time; a filter containing "badfilter"
+//                   gets the worker's 400 JSON error
+//   /idle           global header, then nothing until the client leaves
+//   /bad-magic /giant-caplen /truncated /wrong-type /html /html200
+//   /die-after?n=K  K records, then the connection is cut mid-stream
+//   /stats          {"captures":[...]} with kernel_drops 7
+//
+// Flags: --host H --port P --file F... --chunk BYTES --time-offset-ms MS
+//        --tls-cert F --tls-key F [--client-ca F] --user USER:PASS
+
+#include <httplib.h>
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pcap_format.h"
+#include "record_buffer.h"
+#include "sll.h"
+
+namespace {
+
+using namespace ddump;
+
+constexpr const char* kPcapType = "application/vnd.tcpdump.pcap";
+
+struct Config {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::vector<std::string> files;
+  size_t chunk = 64 * 1024;
+  long long timeOffsetMs = 0;
+  std::string tlsCert, tlsKey, clientCa, user;
+};
+
+std::vector<std::shared_ptr<const std::string>> gFiles;
+Config gConfig;
+std::atomic<int> gCaptureId{0};
+
+int64_t wallNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "ddump-fake-worker: cannot read %s\n", path.c_str());
+    std::exit(2);
+  }
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void workerHeaders(httplib::Response& res, const std::string& linktype) {
+  res.set_header("X-Ddump-Host", "fake-worker");
+  res.set_header("X-Ddump-Time", std::to_string(wallNs() + gConfig.timeOffsetMs * 1'000'000));
+  res.set_header("X-Ddump-Filter", "");
+  res.set_header("X-Ddump-Linktype", linktype);
+  res.set_header("X-Ddump-Capture-Id", std::to_string(++gCaptureId));
+  res.set_header("X-Accel-Buffering", "no");
+}
+
+void jsonError(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  res.set_content("{\"error\":\"" + message + "\"}\n", "application/json");
+}
+
+std::string header(uint32_t linkType, uint32_t snaplen = 262144) {
+  RecordBuffer b;
+  GlobalHeader g;
+  g.linkType = linkType;
+  g.snaplen = snaplen;
+  b.appendGlobalHeader(g);
+  return {b.data(), b.size()};
+}
+
+std::string record(uint64_t tsNs, const std::vector<uint8_t>& data) {
+  RecordBuffer b;
+  RecordHeader h{0, 0, static_cast<uint32_t>(data.size()), static_cast<uint32_t>(data.size())};
+  setTimestamp(h, tsNs, Precision::Micro);
+  b.appendRecord(h, data);
+  return {b.data(), b.size()};
+}
+
+std::vector<uint8_t> sllPacket(uint32_t seq) {
+  SllHeader h;
+  h.protocol = 0x0800;
+  h.arphrdType = 1;
+  h.addressLength = 6;
+  const auto sll = encodeSll(h);
+  std::vector<uint8_t> data;
+  data.reserve(64);  // one allocation (also sidesteps a GCC 12 -Warray-bounds false positive)
+  data.assign(sll.begin(), sll.end());
+  // A minimal IPv4/UDP packet 10.0.0.1 -> 10.0.0.2, port 9 -> 9, 4-byte payload = seq.
+  const uint8_t ip[] = {0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+                        0, 9, 0, 9, 0, 12, 0, 0};
+  data.insert(data.end(), std::begin(ip), std::end(ip));
+  for (int i = 3; i >= 0; --i) data.push_back(static_cast<uint8_t>(seq >> (8 * i)));
+  return data;
+}
+
+// Serves a fixed byte string in chunks; `cutAt`: abort the connection there.
+void serveBytes(httplib::Response& res, std::shared_ptr<const std::string> bytes,
+                const char* type, size_t cutAt = std::string::npos) {
+  res.set_chunked_content_provider(type, [bytes, cutAt](size_t offset, httplib::DataSink& sink) {
+    const size_t end = std::min({bytes->size(), cutAt, offset + gConfig.chunk});
+    if (offset >= end) {
+      if (cutAt != std::string::npos) return false;  // no terminating chunk: a cut
+      sink.done();
+      return true;
+    }
+    return sink.write(bytes->data() + offset, end - offset);
+  });
+}
+
+std::string queryValue(const httplib::Request& req, const char* key, const char* fallback) {
+  return req.has_param(key) ? req.get_param_value(key) : fallback;
+}
+
+void serveLive(httplib::Response& res, double pps, uint64_t count) {
+  workerHeaders(res, "LINUX_SLL");
+  auto sent = std::make_shared<uint64_t>(0);
+  auto start = std::make_shared<std::chrono::steady_clock::time_point>();
+  res.set_chunked_content_provider(kPcapType, [=](size_t offset, httplib::DataSink& sink) {
+    if (offset == 0) {
+      *start = std::chrono::steady_clock::now();
+      const std::string h = header(kLinkTypeLinuxSll);
+      return sink.write(h.data(), h.size());
+    }
+    if (count != 0 && *sent >= count) {
+      sink.done();
+      return true;
+    }
+    // Pacing by absolute schedule; each packet is stamped when it is sent.
+    const auto due = *start + std::chrono::duration<double>(static_cast<double>(*sent) / pps);
+    std::this_thread::sleep_until(due);
+    const std::string r = record(static_cast<uint64_t>(wallNs()), sllPacket(static_cast<uint32_t>(*sent)));
+    ++*sent;
+    return sink.write(r.data(), r.size());
+  });
+}
+
+void serveCapture(const httplib::Request& req, httplib::Response& res) {
+  if (queryValue(req, "filter", "").find("badfilter") != std::string::npos) {
+    return jsonError(res, 400, "bad filter: can't parse filter expression: syntax error");
+  }
+  if (req.has_param("live")) {
+    return serveLive(res, std::stod(queryValue(req, "pps", "100")),
+                     std::stoull(queryValue(req, "count", "0")));
+  }
+  const size_t index = std::stoul(queryValue(req, "file", "0"));
+  if (index >= gFiles.size()) return jsonError(res, 404, "no such file");
+  workerHeaders(res, "LINUX_SLL");
+  serveBytes(res, gFiles[index], kPcapType);
+}
+
+void hostileRoutes(httplib::Server& svr) {
+  auto fixed = [&svr](const char* path, std::string body, const char* type, int status = 200) {
+    auto bytes = std::make_shared<const std::string>(std::move(body));
+    svr.Get(path, [bytes, type, status](const httplib::Request&, httplib::Response& res) {
+      workerHeaders(res, "LINUX_SLL");
+      res.status = status;
+      serveBytes(res, bytes, type);
+    });
+  };
+  const uint64_t t0 = 1'700'000'000ULL * 1'000'000'000ULL;
+  const std::string good = header(kLinkTypeLinuxSll) + record(t0, sllPacket(0)) + record(t0 + 1000, sllPacket(1));
+  fixed("/bad-magic", std::string("<html>not a pcap at all</html>\n"), kPcapType);
+  std::string giant = record(t0 + 2000, sllPacket(2));
+  store32(reinterpret_cast<uint8_t*>(giant.data()) + 8, 0x7fffffff, hostByteOrder());
+  store32(reinterpret_cast<uint8_t*>(giant.data()) + 12, 0x7fffffff, hostByteOrder());
+  fixed("/giant-caplen", good + giant, kPcapType);
+  const std::string third = record(t0 + 3000, sllPacket(3));
+  fixed("/truncated", good + third.substr(0, third.size() - 7), kPcapType);
+  fixed("/wrong-type", good, "text/plain");
+  fixed("/html", "<html><body><h1>502 Bad Gateway</h1></body></html>\n", "text/html", 502);
+  fixed("/html200", "<html><body>Please log in</body></html>\n", "text/html");
+  svr.Get("/idle", [](const httplib::Request&, httplib::Response& res) {
+    workerHeaders(res, "LINUX_SLL");
+    res.set_chunked_content_provider(kPcapType, [](size_t offset, httplib::DataSink& sink) {
+      if (offset == 0) {
+        const std::string h = header(kLinkTypeLinuxSll);
+        return sink.write(h.data(), h.size());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return sink.is_writable();
+    });
+  });
+  svr.Get("/die-after", [good, t0](const httplib::Request& req, httplib::Response& res) {
+    const uint32_t n = static_cast<uint32_t>(std::stoul(queryValue(req, "n", "3")));
+    std::string body = header(kLinkTypeLinuxSll);
+    for (uint32_t i = 0; i < n; ++i) body += record(t0 + i * 1000ULL, sllPacket(i));
+    const size_t size = body.size();
+    workerHeaders(res, "LINUX_SLL");
+    serveBytes(res, std::make_shared<const std::string>(std::move(body)), kPcapType, size);
+  });
+  svr.Get("/stats", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{\"captures\":[{\"id\":\"" + std::to_string(gCaptureId.load()) +
+                        "\",\"packets\":1,\"bytes\":1,\"kernel_drops\":7}]}",
+                    "application/json");
+  });
+}
+
+std::string base64(const std::string& in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+Config parseArgs(int argc, char** argv) {
+  Config c;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "ddump-fake-worker: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--host") c.host = next();
+    else if (a == "--port") c.port = std::stoi(next());
+    else if (a == "--file") c.files.push_back(next());
+    else if (a == "--chunk") c.chunk = std::stoul(next());
+    else if (a == "--time-offset-ms") c.timeOffsetMs = std::stoll(next());
+    else if (a == "--tls-cert") c.tlsCert = next();
+    else if (a == "--tls-key") c.tlsKey = next();
+    else if (a == "--client-ca") c.clientCa = next();
+    else if (a == "--user") c.user = next();
+    else {
+      std::fprintf(stderr, "ddump-fake-worker: unknown argument %s\n", a.c_str());
+      std::exit(2);
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gConfig = parseArgs(argc, argv);
+  for (const auto& f : gConfig.files) gFiles.push_back(std::make_shared<const std::string>(readFile(f)));
+  std::unique_ptr<httplib::Server> svr;
+  if (!gConfig.tlsCert.empty()) {
+    svr = std::make_unique<httplib::SSLServer>(
+        gConfig.tlsCert.c_str(), gConfig.tlsKey.c_str(),
+        gConfig.clientCa.empty() ? nullptr : gConfig.clientCa.c_str());
+  } else {
+    svr = std::make_unique<httplib::Server>();
+  }
+  if (!svr->is_valid()) {
+    std::fprintf(stderr, "ddump-fake-worker: bad TLS certificate or key\n");
+    return 2;
+  }
+  svr->new_task_queue = [] { return new httplib::ThreadPool(300); };
+  const std::string expected = gConfig.user.empty() ? "" : "Basic " + base64(gConfig.user);
+  svr->set_pre_routing_handler([expected](const httplib::Request& req, httplib::Response& res) {
+    if (expected.empty() || req.get_header_value("Authorization") == expected) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.set_header("WWW-Authenticate", "Basic realm=\"ddump\"");
+    jsonError(res, 401, "authentication required");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  svr->Get("/capture", serveCapture);
+  hostileRoutes(*svr);
+  const int port = gConfig.port == 0 ? svr->bind_to_any_port(gConfig.host)
+                                     : (svr->bind_to_port(gConfig.host, gConfig.port) ? gConfig.port : -1);
+  if (port <= 0) {
+    std::fprintf(stderr, "ddump-fake-worker: cannot bind %s\n", gConfig.host.c_str());
+    return 1;
+  }
+  std::printf("%d\n", port);
+  std::fflush(stdout);
+  return svr->listen_after_bind() ? 0 : 1;
+}
