@@ -159,7 +159,8 @@ void serveLive(httplib::Response& res, double pps, uint64_t count) {
 
 void serveCapture(const httplib::Request& req, httplib::Response& res) {
   if (queryValue(req, "filter", "").find("badfilter") != std::string::npos) {
-    return jsonError(res, 400, "bad filter: can't parse filter expression: syntax error");
+    return jsonError(res, 400, "bad filter '" + queryValue(req, "filter", "") +
+                                  "': can't parse filter expression: syntax error");
   }
   if (req.has_param("live")) {
     return serveLive(res, std::stod(queryValue(req, "pps", "100")),
