@@ -60,3 +60,6 @@ valid_pcap() {
     out=$(timeout 30 tcpdump -nr "$1" 2>&1 >/dev/null) || fail "tcpdump -r $1 failed: $out"
     pcap_count "$1"
 }
+
+# size_gt FILE N       true when FILE is larger than N bytes (for wait_for)
+size_gt() { [[ -f "$1" ]] && (( $(stat -c %s "$1") > $2 )); }

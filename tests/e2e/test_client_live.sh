@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Live behaviour: an idle stream delays output by no more than --max-delay;
+# a worker killed mid-stream leaves the others going (exit 1, valid pcap);
+# SIGINT leaves a valid pcap and exit 0; a closed stdout ends ddump quietly.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/client_lib.sh"
+e2e_init
+DDUMP=$(e2e_bin ddump)
+cd "$E2E_TMP"
+
+# Reads a pcap from stdin as it arrives; prints "<packets> <max age ms>", the
+# age being arrival time minus the packet's timestamp (the fake worker stamps
+# each packet when it sends it).
+cat >age.py <<'PY'
+import struct, sys, time
+f = sys.stdin.buffer
+g = f.read(24)
+assert len(g) == 24 and struct.unpack("<I", g[:4])[0] == 0xa1b2c3d4, "bad header"
+n, worst = 0, 0.0
+while True:
+    h = f.read(16)
+    if len(h) < 16:
+        break
+    sec, usec, caplen, _ = struct.unpack("<IIII", h)
+    now = time.time()
+    f.read(caplen)
+    worst = max(worst, (now - (sec + usec / 1e6)) * 1000)
+    n += 1
+print(n, int(worst))
+PY
+
+fake_start live
+live="http://127.0.0.1:$FAKE_PORT"
+timeout 30 "$DDUMP" -q --max-delay 200 "$live/capture?live=1&pps=20&count=30" "$live/idle" \
+    | "$E2E_PYTHON" age.py >age.txt || true
+read -r n worst <age.txt
+assert_eq 30 "$n" "packets through with an idle stream"
+assert_le "$worst" 350 "max packet age (ms) with --max-delay 200 and an idle stream"
+note "worst age with an idle stream: ${worst} ms"
+timeout 30 "$DDUMP" -q "$live/capture?live=1&pps=50&count=40" "$live/capture?live=1&pps=40&count=32" \
+    | "$E2E_PYTHON" age.py >age.txt || true
+read -r n worst <age.txt
+assert_eq 72 "$n" "packets of two busy streams"
+assert_le "$worst" 150 "max packet age (ms) with busy streams"
+pass "idle stream delays output by at most --max-delay (busy: ${worst} ms)"
+
+# Kill one of two workers mid-stream.
+fake_start victim
+victim=$FAKE_PORT
+spawn client "$DDUMP" "$live/capture?live=1&pps=100&count=300" "http://127.0.0.1:$victim/capture?live=1&pps=100"
+wait_for 10 size_gt "$(log_out client)" 2000 || fail "no output"
+kill -9 "$(pid_of victim)"
+wait_exit client 20 || fail "client did not finish"
+assert_eq 1 "$E2E_EXIT_STATUS" "exit status after a worker died"
+err=$(cat "$(log_err client)")
+assert_contains "$err" "http://127.0.0.1:$victim/capture?live=1&pps=100: connection lost mid-stream" "error line"
+assert_contains "$err" "count=300: 300 packets" "the surviving stream delivered everything"
+cp "$(log_out client)" killed.pcap
+strict_order killed.pcap
+assert_ge "$(valid_pcap killed.pcap)" 301 "valid pcap with both streams' packets"
+pass "killing one worker leaves the other streaming, exit 1"
+
+# SIGINT: flush, valid pcap, exit 0.
+spawn sig "$DDUMP" "$live/capture?live=1&pps=200"
+wait_for 10 size_gt "$(log_out sig)" 1000 || fail "no output before SIGINT"
+stop sig INT 5 || fail "ddump ignored SIGINT"
+assert_eq 0 "$E2E_EXIT_STATUS" "exit status after SIGINT"
+cp "$(log_out sig)" sig.pcap
+assert_ge "$(valid_pcap sig.pcap)" 1 "valid pcap after SIGINT"
+assert_contains "$(cat "$(log_err sig)")" "packets written from 1 targets" "summary after SIGINT"
+pass "SIGINT leaves a valid pcap, exit 0"
+
+# stdout closed: ddump leaves at once, quietly.
+start=$(date +%s%N)
+set +o pipefail
+timeout 10 "$DDUMP" "$live/capture?live=1&pps=1000" 2>head.err | head -c 100 >/dev/null
+statuses=("${PIPESTATUS[@]}")
+set -o pipefail
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_eq 0 "${statuses[0]}" "ddump exit status when stdout closes"
+assert_eq "" "$(cat head.err)" "nothing on stderr"
+assert_le "$elapsed" 3000 "ms until ddump left after head closed"
+pass "| head -c closes ddump quietly in ${elapsed} ms"
+
+# --duration stops cleanly.
+st=0
+timeout 10 "$DDUMP" -q --duration 1 "$live/idle" >dur.pcap || st=$?
+assert_eq 0 "$st" "--duration exit status"
+assert_eq 0 "$(valid_pcap dur.pcap)" "--duration output valid"
+pass "--duration stops with a valid pcap"
