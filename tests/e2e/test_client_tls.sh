@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# https: mutual TLS with a client chain (leaf + intermediate) and basic auth
+# works; a wrong CA, a missing client cert and a wrong host name are refused;
+# unreadable or mismatched cert/key files are configuration errors (exit 2).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/client_lib.sh"
+e2e_init
+e2e_require_cmd openssl
+DDUMP=$(e2e_bin ddump)
+cd "$E2E_TMP"
+
+ca() {  # NAME SUBJECT [ISSUER]: a CA (self-signed, or signed by ISSUER)
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.crt" -days 2 \
+        -subj "/CN=$2" -addext basicConstraints=critical,CA:TRUE 2>/dev/null
+    if [[ -n "${3:-}" ]]; then
+        openssl req -new -key "$1.key" -subj "/CN=$2" -out "$1.csr" 2>/dev/null
+        printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n' >"$1.ext"
+        openssl x509 -req -in "$1.csr" -CA "$3.crt" -CAkey "$3.key" -CAcreateserial \
+            -days 2 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+    fi
+}
+leaf() {  # NAME CN SAN ISSUER
+    openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -subj "/CN=$2" -out "$1.csr" 2>/dev/null
+    printf 'subjectAltName=%s\n' "$3" >"$1.ext"
+    openssl x509 -req -in "$1.csr" -CA "$4.crt" -CAkey "$4.key" -CAcreateserial -days 2 \
+        -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+}
+ca root "ddump test root"
+ca inter "ddump test intermediate" root
+ca other "some other root"
+leaf server server "IP:127.0.0.1,DNS:localhost" root
+leaf client client "DNS:client" inter
+leaf wrongname elsewhere "DNS:elsewhere.example" root
+cat client.crt inter.crt >client-chain.pem
+
+fake_start tls --tls-cert server.crt --tls-key server.key --client-ca root.crt --user bob:pw%1
+url="https://bob@127.0.0.1:$FAKE_PORT/capture?live=1&pps=500&count=20"
+tls=(--ca root.crt --cert client-chain.pem --key client.key)
+
+st=0
+DDUMP_PASSWORD='pw%1' timeout 20 "$DDUMP" -v "${tls[@]}" "$url" >ok.pcap 2>err.txt || st=$?
+assert_eq 0 "$st" "mTLS + basic auth exit status: $(cat err.txt)"
+assert_eq 20 "$(valid_pcap ok.pcap)" "packets over mTLS"
+assert_contains "$(cat err.txt)" "(TLSv1.3), worker host 'fake-worker'" "-v shows TLS version and worker"
+assert_contains "$(cat err.txt)" "clock offset" "-v shows the clock offset"
+# Percent-encoded password in the URL (with the ps warning), and localhost by name.
+st=0
+timeout 20 "$DDUMP" -q "${tls[@]}" "https://bob:pw%251@localhost:$FAKE_PORT/capture?live=1&pps=500&count=5" \
+    >ok2.pcap 2>err.txt || st=$?
+assert_eq 0 "$st" "percent-encoded password exit status: $(cat err.txt)"
+assert_contains "$(cat err.txt)" "warning: password given in the URL https://bob:***@localhost" "ps warning"
+assert_eq 5 "$(valid_pcap ok2.pcap)" "packets with URL password"
+pass "mTLS with a client chain and basic auth"
+
+refused() {  # MSG EXPECTED_TEXT ARGS...
+    local msg=$1 text=$2 st=0
+    shift 2
+    DDUMP_PASSWORD='pw%1' timeout 20 "$DDUMP" -q "$@" >bad.pcap 2>err.txt || st=$?
+    assert_eq 1 "$st" "$msg: exit status"
+    assert_contains "$(cat err.txt)" "$text" "$msg: error line"
+    assert_eq 0 "$(valid_pcap bad.pcap)" "$msg: valid empty pcap"
+}
+refused "wrong CA" "server certificate not trusted" --ca other.crt --cert client-chain.pem --key client.key "$url"
+refused "no client cert" "cannot connect to 127.0.0.1:$FAKE_PORT: " --ca root.crt "$url"
+refused "leaf without chain" "cannot connect to 127.0.0.1:$FAKE_PORT: " --ca root.crt --cert client.crt --key client.key "$url"
+refused "system store" "server certificate not trusted" --cert client-chain.pem --key client.key "$url"
+main_port=$FAKE_PORT
+fake_start tls2 --tls-cert wrongname.crt --tls-key wrongname.key
+refused "host name" "server certificate does not match host name 127.0.0.1" "${tls[@]}" \
+    "https://127.0.0.1:$FAKE_PORT/capture?live=1&count=1"
+FAKE_PORT=$main_port
+pass "wrong CA, missing client cert, leaf-only chain, wrong host name refused"
+
+st=0
+SSL_CERT_FILE=$PWD/root.crt DDUMP_PASSWORD='pw%1' timeout 20 "$DDUMP" -q --cert client-chain.pem \
+    --key client.key "$url" >env.pcap 2>err.txt || st=$?
+assert_eq 0 "$st" "SSL_CERT_FILE honoured: $(cat err.txt)"
+st=0
+DDUMP_PASSWORD='pw%1' timeout 20 "$DDUMP" -q -k --cert client-chain.pem --key client.key "$url" \
+    >k.pcap 2>err.txt || st=$?
+assert_eq 0 "$st" "-k exit status"
+assert_contains "$(cat err.txt)" "warning: -k/--insecure" "-k warns"
+pass "SSL_CERT_FILE and -k"
+
+config_error() {  # MSG TEXT ARGS...
+    local msg=$1 text=$2 st=0
+    shift 2
+    timeout 20 "$DDUMP" "$@" "$url" >/dev/null 2>err.txt || st=$?
+    assert_eq 2 "$st" "$msg: exit status"
+    assert_contains "$(cat err.txt)" "$text" "$msg: message"
+}
+config_error "unreadable CA" "cannot load CA file nope.crt" --ca nope.crt
+config_error "mismatched key" "cannot load private key server.key: error:05800074:x509 certificate routines::key values mismatch" \
+    --cert client-chain.pem --key server.key
+config_error "cert without key" "--cert and --key go together" --cert client-chain.pem
+pass "bad TLS files are configuration errors (exit 2)"
