@@ -1,6 +1,5 @@
 #include "record_buffer.h"
 
-#include <cstring>
 
 namespace ddump {
 
@@ -17,13 +16,12 @@ void RecordBuffer::appendRecord(const RecordHeader& header, std::span<const uint
 
 void RecordBuffer::appendRecord(const RecordHeader& header, std::span<const uint8_t> head,
                                 std::span<const uint8_t> tail) {
-  const size_t at = bytes_.size();
-  bytes_.resize(at + kRecordHeaderSize + head.size() + tail.size());
-  uint8_t* out = bytes_.data() + at;
-  encodeRecordHeader(header, order_, out);
-  out += kRecordHeaderSize;
-  if (!head.empty()) std::memcpy(out, head.data(), head.size());
-  if (!tail.empty()) std::memcpy(out + head.size(), tail.data(), tail.size());
+  // insert() copies without first zero-filling, unlike resize(): this runs per packet.
+  RecordHeaderBytes encoded;
+  encodeRecordHeader(header, order_, encoded.data());
+  bytes_.insert(bytes_.end(), encoded.begin(), encoded.end());
+  bytes_.insert(bytes_.end(), head.begin(), head.end());
+  bytes_.insert(bytes_.end(), tail.begin(), tail.end());
 }
 
 }  // namespace ddump
