@@ -9,7 +9,7 @@ packages=(
   libcpp-httplib-dev libpcap-dev libssl-dev nlohmann-json3-dev catch2
   # run and test: real tcpdump/tshark/capinfos, namespaces, nginx, certificates
   tcpdump tshark wireshark-common iproute2 iputils-ping procps psmisc curl openssl
-  nginx-light python3 util-linux libcap2-bin
+  nginx-light python3 python3-yaml util-linux libcap2-bin systemd dpkg-dev
 )
 
 missing=()
