@@ -59,8 +59,6 @@ void applyCredentials(const Options& options, Target& target) {
   }
 }
 
-std::atomic<bool> gWatchdogDone{false};
-
 }  // namespace
 
 Config buildConfig(const Options& options) {
