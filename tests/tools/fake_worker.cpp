@@ -181,7 +181,7 @@ void hostileRoutes(httplib::Server& svr) {
       serveBytes(res, bytes, type);
     });
   };
-  const uint64_t t0 = 1'700'000'000ULL * 1'000'000'000ULL;
+  constexpr uint64_t t0 = 1'700'000'000ULL * 1'000'000'000ULL;
   const std::string good = header(kLinkTypeLinuxSll) + record(t0, sllPacket(0)) + record(t0 + 1000, sllPacket(1));
   fixed("/bad-magic", std::string("<html>not a pcap at all</html>\n"), kPcapType);
   std::string giant = record(t0 + 2000, sllPacket(2));
@@ -204,7 +204,7 @@ void hostileRoutes(httplib::Server& svr) {
       return sink.is_writable();
     });
   });
-  svr.Get("/die-after", [good, t0](const httplib::Request& req, httplib::Response& res) {
+  svr.Get("/die-after", [good](const httplib::Request& req, httplib::Response& res) {
     const uint32_t n = static_cast<uint32_t>(std::stoul(queryValue(req, "n", "3")));
     std::string body = header(kLinkTypeLinuxSll);
     for (uint32_t i = 0; i < n; ++i) body += record(t0 + i * 1000ULL, sllPacket(i));
