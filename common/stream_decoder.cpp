@@ -84,29 +84,31 @@ size_t StreamDecoder::consumeRecordHeader(std::span<const uint8_t> in, DecoderSi
 void StreamDecoder::acceptRecordHeader(std::span<const uint8_t, kRecordHeaderSize> bytes,
                                        DecoderSink& sink) {
   record_ = decodeRecordHeader(bytes, global_.byteOrder);
-  const std::string where = " in record " + std::to_string(packets_ + 1);
   const uint32_t caplen = record_.caplen;
-  if (caplen > maxCaplen_) {
-    return fail(makeError(ErrorCode::CaplenTooLarge, "caplen " + std::to_string(caplen) +
-                                                         " exceeds limit " +
-                                                         std::to_string(maxCaplen_) + where));
-  }
-  if (caplen > record_.len) {
-    return fail(makeError(ErrorCode::CaplenExceedsLen, "caplen " + std::to_string(caplen) +
-                                                           " exceeds len " +
-                                                           std::to_string(record_.len) + where));
-  }
-  // snaplen 0 is "unspecified" to some writers; the caplen bound above still holds.
-  if (global_.snaplen != 0 && caplen > global_.snaplen) {
-    return fail(makeError(ErrorCode::CaplenExceedsSnaplen,
-                          "caplen " + std::to_string(caplen) + " exceeds snaplen " +
-                              std::to_string(global_.snaplen) + where));
-  }
+  // snaplen 0 is "unspecified" to some writers; the caplen bound still holds.
+  const bool bad = caplen > maxCaplen_ || caplen > record_.len ||
+                   (global_.snaplen != 0 && caplen > global_.snaplen);
+  if (bad) return fail(recordError());  // messages are built only on failure: this runs per packet
   if (caplen == 0) {
     emit({}, sink);
     return;
   }
   state_ = State::Body;
+}
+
+Error StreamDecoder::recordError() const {
+  const std::string where = " in record " + std::to_string(packets_ + 1);
+  const std::string caplen = "caplen " + std::to_string(record_.caplen);
+  if (record_.caplen > maxCaplen_) {
+    return makeError(ErrorCode::CaplenTooLarge,
+                     caplen + " exceeds limit " + std::to_string(maxCaplen_) + where);
+  }
+  if (record_.caplen > record_.len) {
+    return makeError(ErrorCode::CaplenExceedsLen,
+                     caplen + " exceeds len " + std::to_string(record_.len) + where);
+  }
+  return makeError(ErrorCode::CaplenExceedsSnaplen,
+                   caplen + " exceeds snaplen " + std::to_string(global_.snaplen) + where);
 }
 
 size_t StreamDecoder::consumeBody(std::span<const uint8_t> in, DecoderSink& sink) {

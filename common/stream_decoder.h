@@ -55,6 +55,7 @@ class StreamDecoder {
   size_t consumeBody(std::span<const uint8_t> in, DecoderSink& sink);
   size_t fillHeader(std::span<const uint8_t> in, size_t want);
   void acceptRecordHeader(std::span<const uint8_t, kRecordHeaderSize> bytes, DecoderSink& sink);
+  Error recordError() const;
   void emit(std::span<const uint8_t> data, DecoderSink& sink);
   void fail(Error error);
 
