@@ -38,7 +38,7 @@ Status MergeHub::onHeader(size_t stream, const GlobalHeader& header) {
   return status;
 }
 
-bool MergeHub::onBatch(size_t stream, PacketBatch&& batch) {
+bool MergeHub::onBatch(size_t stream, PacketBatch& batch) {
   bool accepted = false;
   {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -47,6 +47,8 @@ bool MergeHub::onBatch(size_t stream, PacketBatch&& batch) {
     });
     if (stop_) return false;
     accepted = merger_.push(stream, std::move(batch), nowNs());
+    auto spent = merger_.takeSpentBatch();
+    batch = spent ? std::move(*spent) : PacketBatch{};
   }
   writerCv_.notify_one();
   return accepted;

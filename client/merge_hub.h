@@ -25,7 +25,8 @@ class MergeHub {
 
   // Reader side, any thread.
   Status onHeader(size_t stream, const GlobalHeader& header);
-  bool onBatch(size_t stream, PacketBatch&& batch);  // false: stop reading
+  // Queues `batch` and hands back a spent one in its place (or an empty one).
+  bool onBatch(size_t stream, PacketBatch& batch);  // false: stop reading
   void onEnd(size_t stream, bool refused);           // refused: a 4xx answer
   bool stopping() const;
 

@@ -17,7 +17,11 @@ Status StreamFeeder::feed(std::span<const uint8_t> bytes) {
   if (auto header = collector_.takeHeader()) {
     if (Status merged = hub_.onHeader(stream_, *header); !merged) return merged;
   }
-  if (collector_.hasPackets() && !hub_.onBatch(stream_, collector_.takeBatch())) stopped_ = true;
+  if (collector_.hasPackets()) {
+    PacketBatch batch = collector_.takeBatch();
+    if (!hub_.onBatch(stream_, batch)) stopped_ = true;
+    collector_.adopt(std::move(batch));  // the hub swapped in a spent batch
+  }
   return decoded;
 }
 

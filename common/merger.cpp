@@ -172,6 +172,13 @@ size_t Merger::drain(RecordBuffer& out, uint64_t maxPackets) {
   return written;
 }
 
+std::optional<PacketBatch> Merger::takeSpentBatch() {
+  if (spent_.empty()) return std::nullopt;
+  PacketBatch batch = std::move(spent_.back());
+  spent_.pop_back();
+  return batch;
+}
+
 bool Merger::idle() const {
   return heap_.empty() &&
          std::all_of(streams_.begin(), streams_.end(), [](const Stream& s) { return s.closed; });
@@ -215,6 +222,7 @@ void Merger::popRecord(size_t index) {
     const size_t bytes = s.queue.front().memoryBytes();
     s.queuedBytes -= bytes;
     totalQueued_ -= bytes;
+    if (spent_.size() < 2 * streams_.size() + 2) spent_.push_back(std::move(s.queue.front()));
     s.queue.pop_front();
     s.arrivals.pop_front();
     s.next = 0;

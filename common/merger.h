@@ -83,6 +83,9 @@ class Merger {
 
   // When release() could next make progress by the max-delay rule alone.
   std::optional<uint64_t> nextDeadline() const;
+  // A batch whose records have all been written, kept for reuse so that
+  // readers do not allocate (and fault in) fresh memory for every chunk.
+  std::optional<PacketBatch> takeSpentBatch();
   size_t queuedBytes(size_t stream) const { return streams_[stream].queuedBytes; }
   size_t totalQueuedBytes() const { return totalQueued_; }
   bool idle() const;  // every stream closed and nothing queued
@@ -133,6 +136,7 @@ class Merger {
   bool headerWritten_ = false;
   uint64_t lastWrittenNs_ = 0;
   size_t totalQueued_ = 0;
+  std::vector<PacketBatch> spent_;
 };
 
 }  // namespace ddump

@@ -11,6 +11,12 @@ void PacketBatch::add(uint64_t tsNs, const RecordHeader& header, std::span<const
   if (tsNs > maxTsNs_) maxTsNs_ = tsNs;
 }
 
+void PacketBatch::clear() {
+  bytes_.clear();
+  entries_.clear();
+  maxTsNs_ = 0;
+}
+
 void BatchCollector::onGlobalHeader(const GlobalHeader& header) {
   header_ = header;
   headerPending_ = true;
@@ -25,6 +31,13 @@ std::optional<GlobalHeader> BatchCollector::takeHeader() {
   if (!headerPending_) return std::nullopt;
   headerPending_ = false;
   return header_;
+}
+
+void BatchCollector::adopt(PacketBatch&& spent) {
+  if (!batch_.empty()) return;
+  batch_ = std::move(spent);
+  batch_.clear();
+  batch_.linkType = header_.linkType & kLinkTypeMask;
 }
 
 PacketBatch BatchCollector::takeBatch() {

@@ -23,6 +23,8 @@ struct BatchEntry {
 class PacketBatch {
  public:
   void add(uint64_t tsNs, const RecordHeader& header, std::span<const uint8_t> data);
+  // Empties the batch but keeps its memory, so batches can be recycled.
+  void clear();
 
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
@@ -54,6 +56,8 @@ class BatchCollector : public DecoderSink {
   // The global header, once, right after the decoder produced it.
   std::optional<GlobalHeader> takeHeader();
   PacketBatch takeBatch();
+  // Gives the collector a spent batch to fill next (its memory is reused).
+  void adopt(PacketBatch&& spent);
   bool hasPackets() const { return !batch_.empty(); }
   size_t batchBytes() const { return batch_.memoryBytes(); }
 

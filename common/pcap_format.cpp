@@ -74,17 +74,6 @@ RecordHeader decodeRecordHeader(std::span<const uint8_t, kRecordHeaderSize> byte
                       load32(&bytes[8], order), load32(&bytes[12], order)};
 }
 
-uint64_t timestampNs(const RecordHeader& header, Precision precision) {
-  const uint64_t frac = precision == Precision::Nano ? header.tsFrac : uint64_t{header.tsFrac} * 1000;
-  return uint64_t{header.tsSec} * 1'000'000'000ULL + frac;
-}
-
-void setTimestamp(RecordHeader& header, uint64_t ns, Precision precision) {
-  header.tsSec = static_cast<uint32_t>(ns / 1'000'000'000ULL);
-  const uint64_t frac = ns % 1'000'000'000ULL;
-  header.tsFrac = static_cast<uint32_t>(precision == Precision::Nano ? frac : frac / 1000);
-}
-
 std::string linkTypeName(uint32_t linkType) {
   switch (linkType & kLinkTypeMask) {
     case kLinkTypeEthernet: return "EN10MB";

@@ -57,9 +57,18 @@ RecordHeader decodeRecordHeader(std::span<const uint8_t, kRecordHeaderSize> byte
                                 ByteOrder order);
 
 // Nanoseconds since the epoch; 64 bits hold that until the year 2554.
-uint64_t timestampNs(const RecordHeader& header, Precision precision);
+// Inline: both run once per packet.
+inline uint64_t timestampNs(const RecordHeader& header, Precision precision) {
+  const uint64_t frac = precision == Precision::Nano ? header.tsFrac : uint64_t{header.tsFrac} * 1000;
+  return uint64_t{header.tsSec} * 1'000'000'000ULL + frac;
+}
+
 // Splits a nanosecond timestamp into the record's seconds and fraction.
-void setTimestamp(RecordHeader& header, uint64_t ns, Precision precision);
+inline void setTimestamp(RecordHeader& header, uint64_t ns, Precision precision) {
+  header.tsSec = static_cast<uint32_t>(ns / 1'000'000'000ULL);
+  const uint64_t frac = ns % 1'000'000'000ULL;
+  header.tsFrac = static_cast<uint32_t>(precision == Precision::Nano ? frac : frac / 1000);
+}
 
 std::string linkTypeName(uint32_t linkType);
 

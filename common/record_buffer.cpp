@@ -1,5 +1,6 @@
 #include "record_buffer.h"
 
+#include <algorithm>
 
 namespace ddump {
 
@@ -7,21 +8,18 @@ void RecordBuffer::appendGlobalHeader(const GlobalHeader& header) {
   GlobalHeader copy = header;
   copy.byteOrder = order_;
   const auto encoded = encodeGlobalHeader(copy);
-  bytes_.insert(bytes_.end(), encoded.begin(), encoded.end());
+  reserve(size_ + encoded.size());
+  std::memcpy(data_.get() + size_, encoded.data(), encoded.size());
+  size_ += encoded.size();
 }
 
-void RecordBuffer::appendRecord(const RecordHeader& header, std::span<const uint8_t> data) {
-  appendRecord(header, data, {});
-}
-
-void RecordBuffer::appendRecord(const RecordHeader& header, std::span<const uint8_t> head,
-                                std::span<const uint8_t> tail) {
-  // insert() copies without first zero-filling, unlike resize(): this runs per packet.
-  RecordHeaderBytes encoded;
-  encodeRecordHeader(header, order_, encoded.data());
-  bytes_.insert(bytes_.end(), encoded.begin(), encoded.end());
-  bytes_.insert(bytes_.end(), head.begin(), head.end());
-  bytes_.insert(bytes_.end(), tail.begin(), tail.end());
+void RecordBuffer::grow(size_t atLeast) {
+  const size_t capacity = std::max({atLeast, capacity_ * 2, size_t{4096}});
+  // new uint8_t[n] (no parentheses) leaves the bytes uninitialised.
+  std::unique_ptr<uint8_t[]> bigger(new uint8_t[capacity]);
+  if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+  data_ = std::move(bigger);
+  capacity_ = capacity;
 }
 
 }  // namespace ddump
