@@ -98,6 +98,7 @@ Options:
       --max-duration SEC end every stream after SEC seconds (default 0: never)
   -s, --snaplen N        default and largest snapshot length (default 262144)
   -B, --buffer-size KiB  kernel capture buffer per stream, as tcpdump -B
+                         (default 32768: a busy host drops less)
       --exclude EXPR     BPF every capture excludes (repeatable), e.g. the public
                          port of a fronting proxy: --exclude 'tcp port 8443'.
                          The worker's own listeners are always excluded.

@@ -22,7 +22,10 @@ struct WorkerOptions {
   unsigned maxCaptures = 16;
   double maxDurationSeconds = 0;  // 0: no cap
   uint32_t snaplen = 262144;
-  int bufferSizeKiB = 0;
+  // Kernel ring per capture. libpcap's 2 MiB default is 8 TPACKET_V3 blocks of
+  // 256 KiB: ~7 ms of 1400-byte frames at 200k pps. 32 MiB rides out a busy
+  // scheduler (measured: 6.3 % loss -> 0 % in bench/worker-capture).
+  int bufferSizeKiB = 32 * 1024;
   std::vector<std::string> excludes;
   LogFormat logFormat = LogFormat::Text;
   bool showHelp = false;
