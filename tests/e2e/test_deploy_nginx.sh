@@ -70,6 +70,27 @@ for i in 1 2; do
     assert_ge "$(pcap_count "$f" icmp)" 20 "capture $i through nginx has the pings"
     assert_eq 0 "$(pcap_count "$f" tcp port 8443)" "capture $i has none of the proxy's traffic"
 done
+# Flat byte rate: bytes captured in each half of the window, from the records'
+# own timestamps (amplification would make the second half grow).
+halves() {
+    /usr/bin/python3 - "$1" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+pos, recs = 24, []
+while pos + 16 <= len(data):
+    sec, frac, caplen, _ = struct.unpack_from("<IIII", data, pos)
+    recs.append((sec + frac / 1e6, caplen))
+    pos += 16 + caplen
+t0, t1 = recs[0][0], recs[-1][0]
+mid = (t0 + t1) / 2
+print(sum(c for t, c in recs if t < mid), sum(c for t, c in recs if t >= mid))
+PY
+}
+for i in 1 2; do
+    read -r first second < <(halves "$(log_out "ex$i")")
+    note "capture $i through nginx: $first then $second bytes per half window"
+    assert_le "$(( second * 10 ))" "$(( first * 20 + 2000 ))" "capture $i byte rate stays flat"
+done
 excluded_bytes=$(( $(stat -c %s "$(log_out ex1)") + $(stat -c %s "$(log_out ex2)") ))
 
 # The same without --exclude: the captures carry each other (the check can fail).
