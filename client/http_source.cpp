@@ -95,11 +95,17 @@ std::unique_ptr<httplib::ClientImpl> HttpSource::makeClient(std::string& why) {
 
 bool HttpSource::onResponse(const httplib::Response& response) {
   headerDeadlineNs_ = 0;
+  responseNs_ = wallNowNs();
+  workerTime_ = response.get_header_value("X-Ddump-Time");
   status_ = response.status;
   contentType_ = response.get_header_value("Content-Type");
-  captureId_ = response.get_header_value("X-Ddump-Capture-Id");
+  {
+    std::lock_guard<std::mutex> lock(clientMutex_);
+    captureId_ = response.get_header_value("X-Ddump-Capture-Id");
+  }
   if (status_ != 200) return true;  // read the (bounded) body for the error text
   streaming_ = true;
+  state_ = TargetState::Streaming;
   if (contentType_.rfind(kPcapType, 0) != 0) {
     streamError_ = "unexpected Content-Type '" + printable(contentType_, 80) +
                    "' (expected " + kPcapType + "): not a ddump worker stream";
@@ -208,8 +214,17 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
   headerDeadlineNs_ = steadyNowNs() + static_cast<uint64_t>(settings_.connectTimeoutSec * 2e9);
   const std::string path = requestTarget(target_, settings_.capture);
   ERR_clear_error();
+  const int64_t sendNs = wallNowNs();
   auto result = raw->Get(
-      path, headers, [this](const httplib::Response& r) { return onResponse(r); },
+      path, headers,
+      [this, &feeder, sendNs](const httplib::Response& r) {
+        if (!onResponse(r)) return false;
+        if (status_ == 200) {
+          addClockSample(sendNs, workerTime_, responseNs_);
+          applyClockOffset(feeder);
+        }
+        return true;
+      },
       [this, &feeder](const char* data, size_t size) { return onBody(data, size, feeder); });
   headerDeadlineNs_ = 0;
   streaming_ = false;
@@ -243,8 +258,60 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
   return Attempt::Done;
 }
 
+void HttpSource::addClockSample(int64_t sendNs, const std::string& workerTime, int64_t recvNs) {
+  if (const auto tw = parseWorkerTime(workerTime)) clock_.add({sendNs, *tw, recvNs});
+}
+
+void HttpSource::applyClockOffset(StreamFeeder& feeder) {
+  const ClockOffsetSetting& setting = settings_.clockOffset;
+  if (setting.mode == ClockOffsetMode::Manual) {
+    if (const auto ms = setting.manualFor(target_.host)) feeder.setClockOffset(*ms);
+    return;
+  }
+  const auto best = clock_.best();
+  if (!best) return;
+  if (setting.mode == ClockOffsetMode::Auto) feeder.setClockOffset(best->offsetNs);
+  if (!clockReported_ && log::verbose()) {
+    clockReported_ = true;
+    log::detail(target_.display() + ": estimated clock offset " + formatOffset(*best) +
+                " (best of " + std::to_string(clock_.samples()) + " samples)" +
+                (setting.mode == ClockOffsetMode::Auto ? ", applied" : ", not applied"));
+  }
+}
+
+void HttpSource::probeWorker() {
+  const bool sampleClock = settings_.clockOffset.mode == ClockOffsetMode::Auto;
+  if (!settings_.wantInterfaces && !sampleClock) return;
+  std::string why;
+  auto client = makeClient(why);
+  if (!client) return;  // the capture attempt reports the reason
+  client->set_read_timeout(static_cast<time_t>(settings_.connectTimeoutSec) + 1, 0);
+  client->set_keep_alive(true);  // later samples measure the round trip, not the connect
+  const int rounds = sampleClock ? 5 : 1;
+  for (int i = 0; i < rounds && !aborted_; ++i) {
+    const int64_t sendNs = wallNowNs();
+    auto result = client->Get("/interfaces", {{"Host", target_.authority()}});
+    const int64_t recvNs = wallNowNs();
+    if (!result || result->status != 200) return;
+    addClockSample(sendNs, result->get_header_value("X-Ddump-Time"), recvNs);
+    if (i > 0 || !settings_.output) continue;
+    const auto json = nlohmann::json::parse(result->body, nullptr, false);
+    if (!json.is_array()) continue;
+    std::map<uint32_t, std::string> names;
+    for (const auto& item : json) {
+      if (item.is_object() && item.contains("name") && item["name"].is_string() &&
+          item.contains("index") && item["index"].is_number_unsigned()) {
+        names[item["index"].get<uint32_t>()] = printable(item["name"].get<std::string>(), 64);
+      }
+    }
+    settings_.output->setInterfaces(stream_, std::move(names));
+  }
+}
+
 void HttpSource::run() {
   StreamFeeder feeder(stream_, hub_);
+  probeWorker();
+  applyClockOffset(feeder);
   for (int tries = 0;; ++tries) {
     lastError_.clear();
     const Attempt outcome = attempt(feeder);
@@ -261,6 +328,7 @@ void HttpSource::run() {
     const auto backoff = std::chrono::milliseconds(std::min(10'000, 500 << std::min(tries, 5)));
     log::info(target_.display() + ": " + lastError_ + "; retrying in " +
               std::to_string(backoff.count()) + " ms");
+    state_ = TargetState::Retrying;
     const auto until = std::chrono::steady_clock::now() + backoff;
     while (!aborted_ && std::chrono::steady_clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -268,6 +336,7 @@ void HttpSource::run() {
     if (aborted_) break;
     feeder.reset();
   }
+  if (!failed_) state_ = TargetState::Done;
   hub_.onEnd(stream_, refused_);
 }
 
@@ -287,7 +356,12 @@ void HttpSource::watchdog(uint64_t steadyNowNs) {
 }
 
 void HttpSource::fetchKernelDrops() {
-  if (captureId_.empty() || failed_ || !streaming_) return;  // the worker lists live captures only
+  std::string captureId;
+  {
+    std::lock_guard<std::mutex> lock(clientMutex_);
+    captureId = captureId_;
+  }
+  if (captureId.empty() || failed_ || !streaming_) return;  // the worker lists live captures only
   std::string why;
   auto client = makeClient(why);
   if (!client) return;
@@ -301,8 +375,9 @@ void HttpSource::fetchKernelDrops() {
     if (!capture.is_object() || !capture.contains("id") || !capture.contains("kernel_drops")) continue;
     const auto& id = capture["id"];
     const std::string idText = id.is_string() ? id.get<std::string>() : id.dump();
-    if (idText == captureId_ && capture["kernel_drops"].is_number_unsigned()) {
+    if (idText == captureId && capture["kernel_drops"].is_number_unsigned()) {
       kernelDrops_ = capture["kernel_drops"].get<uint64_t>();
+      dropsKnown_ = true;
     }
   }
 }

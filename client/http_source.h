@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 
+#include "clock_offset.h"
+#include "output.h"
 #include "source.h"
 #include "tls.h"
 
@@ -19,6 +21,9 @@ struct HttpSettings {
   TlsConfig tls;
   double connectTimeoutSec = 10;
   int retry = 0;
+  ClockOffsetSetting clockOffset;  // --clock-offset
+  Output* output = nullptr;        // told the worker's interface names (pcapng)
+  bool wantInterfaces = false;
 };
 
 class HttpSource : public Source {
@@ -28,6 +33,7 @@ class HttpSource : public Source {
   void abort() override;
   void watchdog(uint64_t steadyNowNs) override;
   uint64_t kernelDrops() const override { return kernelDrops_; }
+  bool dropsKnown() const { return dropsKnown_; }
   // Asks the worker's /stats for this capture's kernel drops (at exit).
   void fetchKernelDrops();
 
@@ -41,6 +47,11 @@ class HttpSource : public Source {
   std::string transportError(httplib::Error error, long verifyResult,
                              const std::string& tlsDetail) const;
   static void onTlsInfo(const SSL* ssl, int where, int ret);
+  // Before the first capture request: the worker's interface names (pcapng)
+  // and clock samples from its X-Ddump-Time (--clock-offset auto).
+  void probeWorker();
+  void addClockSample(int64_t sendNs, const std::string& workerTime, int64_t recvNs);
+  void applyClockOffset(StreamFeeder& feeder);
 
   HttpSettings settings_;
   std::mutex clientMutex_;
@@ -54,10 +65,15 @@ class HttpSource : public Source {
   std::string contentType_;
   std::string errorBody_;
   std::string streamError_;
-  std::string captureId_;
+  std::string captureId_;  // guarded by clientMutex_ (read by the progress thread)
   std::string lastError_;
   std::string tlsVersion_;
   std::atomic<uint64_t> kernelDrops_{0};
+  std::atomic<bool> dropsKnown_{false};
+  ClockOffsetFilter clock_;
+  std::string workerTime_;   // X-Ddump-Time of the current attempt
+  int64_t responseNs_ = 0;   // our wall clock when its headers arrived
+  bool clockReported_ = false;
 };
 
 }  // namespace ddump

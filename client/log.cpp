@@ -5,16 +5,17 @@
 #include <atomic>
 #include <mutex>
 
+#include "progress_table.h"
+
 namespace ddump::log {
 namespace {
 
 std::atomic<bool> gQuiet{false};
 std::atomic<bool> gVerbose{false};
 std::mutex gMutex;
+std::vector<std::string> gFrame;  // the table on screen, guarded by gMutex
 
-void emit(const std::string& line) {
-  std::string text = "ddump: " + line + "\n";
-  std::lock_guard<std::mutex> lock(gMutex);
+void writeText(const std::string& text) {
   // write(2) directly: stdio's stderr buffer is not ours to share with exit paths.
   const char* p = text.data();
   size_t left = text.size();
@@ -24,6 +25,13 @@ void emit(const std::string& line) {
     p += n;
     left -= static_cast<size_t>(n);
   }
+}
+
+void emit(const std::string& line) {
+  std::string text = "ddump: " + line + "\n";
+  std::lock_guard<std::mutex> lock(gMutex);
+  if (!gFrame.empty()) text = clearFrame(gFrame.size()) + text + progressFrame(gFrame, 0);
+  writeText(text);
 }
 
 }  // namespace
@@ -39,6 +47,19 @@ void info(const std::string& line) {
 }
 void detail(const std::string& line) {
   if (gVerbose) emit(line);
+}
+
+void showFrame(const std::vector<std::string>& lines) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  writeText(progressFrame(lines, gFrame.size()));
+  gFrame = lines;
+}
+
+void hideFrame() {
+  std::lock_guard<std::mutex> lock(gMutex);
+  if (gFrame.empty()) return;
+  writeText(clearFrame(gFrame.size()));
+  gFrame.clear();
 }
 
 }  // namespace ddump::log

@@ -14,8 +14,10 @@ constexpr size_t kWriteChunk = 256 * 1024;
 
 }  // namespace
 
-MergeHub::MergeHub(MergerOptions options, size_t streamLimitBytes, int outFd)
-    : merger_(options), streamLimit_(streamLimitBytes), outFd_(outFd) {}
+MergeHub::MergeHub(MergerOptions options, size_t streamLimitBytes, Output& output)
+    : merger_(options), streamLimit_(streamLimitBytes), output_(output) {
+  if (output_.wantsStreams()) merger_.setStreamLog(&streamLog_);
+}
 
 uint64_t MergeHub::nowNs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -29,6 +31,7 @@ size_t MergeHub::addStream(bool live) {
 }
 
 Status MergeHub::onHeader(size_t stream, const GlobalHeader& header) {
+  output_.setStreamPrecision(stream, header.precision);
   Status status;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -87,24 +90,12 @@ uint64_t MergeHub::written() const {
   return written_;
 }
 
-bool MergeHub::writeAll(const RecordBuffer& out) const {
-  const char* p = out.data();
-  size_t left = out.size();
-  while (left > 0) {
-    const ssize_t n = ::write(outFd_, p, left);
-    if (n > 0) {
-      p += n;
-      left -= static_cast<size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && errno == EAGAIN) {
-      pollfd pfd{outFd_, POLLOUT, 0};
-      ::poll(&pfd, 1, -1);
-    } else {
-      return false;  // EPIPE and every other error: the reader is gone
-    }
+HubOutcome MergeHub::toOutcome(WriteResult result) {
+  switch (result) {
+    case WriteResult::Closed: return HubOutcome::StdoutClosed;
+    case WriteResult::Failed: return HubOutcome::OutputFailed;
+    default: return HubOutcome::Finished;  // Stop: -G -W wrote its last file
   }
-  return true;
 }
 
 HubOutcome MergeHub::run(uint64_t count) {
@@ -122,10 +113,15 @@ HubOutcome MergeHub::run(uint64_t count) {
     if (!out.empty()) {
       lock.unlock();
       readersCv_.notify_all();  // queues shrank: blocked readers may go on
-      const bool ok = writeAll(out);
+      const WriteResult result = output_.write(out.bytes(), streamLog_);
       out.clear();
+      streamLog_.clear();
       lock.lock();
-      if (!ok) return HubOutcome::StdoutClosed;
+      if (result != WriteResult::Ok) {
+        stop_ = true;
+        readersCv_.notify_all();
+        return toOutcome(result);
+      }
       continue;
     }
     if ((count != 0 && written_ >= count) || merger_.idle()) break;
@@ -143,7 +139,11 @@ HubOutcome MergeHub::run(uint64_t count) {
   const uint64_t remaining = count == 0 ? Merger::kUnlimited : count - written_;
   written_ += merger_.drain(out, remaining);
   lock.unlock();
-  if (!out.empty() && !writeAll(out)) return HubOutcome::StdoutClosed;
+  if (!out.empty()) {
+    const WriteResult result = output_.write(out.bytes(), streamLog_);
+    streamLog_.clear();
+    if (result != WriteResult::Ok) return toOutcome(result);
+  }
   return outcome;
 }
 

@@ -12,14 +12,15 @@
 #include <optional>
 
 #include "merger.h"
+#include "output.h"
 
 namespace ddump {
 
-enum class HubOutcome { Finished, StdoutClosed, AllRefused };
+enum class HubOutcome { Finished, StdoutClosed, AllRefused, OutputFailed };
 
 class MergeHub {
  public:
-  MergeHub(MergerOptions options, size_t streamLimitBytes, int outFd);
+  MergeHub(MergerOptions options, size_t streamLimitBytes, Output& output);
 
   size_t addStream(bool live);  // before any reader starts
 
@@ -39,14 +40,15 @@ class MergeHub {
 
  private:
   static uint64_t nowNs();
-  bool writeAll(const RecordBuffer& out) const;
+  static HubOutcome toOutcome(WriteResult result);
 
   mutable std::mutex mutex_;
   std::condition_variable writerCv_;
   std::condition_variable readersCv_;
   Merger merger_;
   size_t streamLimit_;
-  int outFd_;
+  Output& output_;
+  std::vector<uint32_t> streamLog_;  // writer thread: stream of each record in `out`
   bool stop_ = false;
   size_t refused_ = 0;
   uint64_t written_ = 0;

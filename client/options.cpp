@@ -5,6 +5,8 @@
 #include <array>
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
+#include <utility>
 
 namespace ddump {
 namespace {
@@ -22,6 +24,7 @@ enum LongOnly {
   kRetry,
   kConnectTimeout,
   kVersion,
+  kClockOffset,
 };
 
 uint64_t parseUnsigned(const char* text, const char* flag) {
@@ -52,6 +55,41 @@ std::string parseLinktype(const char* text) {
   return value;
 }
 
+template <typename T>
+T orUsage(Result<T> result, const char* flag) {
+  if (!result) {
+    const std::string& why = result.error().message;
+    throw UsageError(why.rfind(flag, 0) == 0 ? why : std::string(flag) + ": " + why);
+  }
+  return std::move(*result);
+}
+
+OutputFormat parseFormat(const char* text) {
+  const std::string value = text;
+  if (value == "pcap") return OutputFormat::Pcap;
+  if (value == "pcapng") return OutputFormat::Pcapng;
+  throw UsageError("-F: '" + value + "' is not pcap or pcapng");
+}
+
+// -w DIR/ (a trailing slash, or an existing directory) and the rotation
+// flags' dependencies, as tcpdump checks them.
+void checkOutput(OutputConfig& out) {
+  std::error_code ec;
+  if (!out.path.empty() && (out.path.back() == '/' || std::filesystem::is_directory(out.path, ec))) {
+    out.perTarget = true;
+    if (out.path.back() != '/') out.path += '/';
+  }
+  const bool rotating = out.rotation.enabled();
+  if (out.path.empty()) throw UsageError("-w: empty file name");
+  if ((rotating || !out.postRotate.empty()) && out.path == "-") {
+    throw UsageError("-C, -G and -z need -w FILE (not stdout)");
+  }
+  if (out.rotation.fileCount != 0 && !rotating) throw UsageError("-W needs -C or -G");
+  if (out.perTarget && out.rotation.periodSec != 0 && out.path.find('%') != std::string::npos) {
+    throw UsageError("-G with -w DIR/: strftime patterns apply to file names only");
+  }
+}
+
 void applyOption(int opt, const char* arg, Options& o) {
   switch (opt) {
     case 'f': o.capture.filter = arg; break;
@@ -80,6 +118,16 @@ void applyOption(int opt, const char* arg, Options& o) {
       if (o.connectTimeoutSec <= 0) throw UsageError("--connect-timeout must be > 0");
       break;
     case kVersion: o.version = true; break;
+    case 'F': o.output.format = parseFormat(arg); break;
+    case 'w': o.output.path = arg; break;
+    case 'C': o.output.rotation.maxBytes = orUsage(parseFileSize(arg), "-C"); break;
+    case 'G': o.output.rotation.periodSec = orUsage(parsePositive(arg, "-G", 1u << 30), "-G"); break;
+    case 'W':
+      o.output.rotation.fileCount =
+          static_cast<uint32_t>(orUsage(parsePositive(arg, "-W", 1'000'000), "-W"));
+      break;
+    case 'z': o.output.postRotate = arg; break;
+    case kClockOffset: o.clockOffset = orUsage(parseClockOffset(arg), "--clock-offset"); break;
     default: throw UsageError("unknown option (see ddump --help)");
   }
 }
@@ -137,6 +185,7 @@ Options parseOptions(int argc, char** argv) {
       {"retry", required_argument, nullptr, kRetry},
       {"connect-timeout", required_argument, nullptr, kConnectTimeout},
       {"version", no_argument, nullptr, kVersion},
+      {"clock-offset", required_argument, nullptr, kClockOffset},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
@@ -153,7 +202,7 @@ Options parseOptions(int argc, char** argv) {
   opterr = 0;
   optind = 1;
   int opt = 0;
-  while ((opt = getopt_long(argc, argv, ":f:i:s:c:kqvh", kLong, nullptr)) != -1) {
+  while ((opt = getopt_long(argc, argv, ":f:i:s:c:kqvhF:w:C:G:W:z:", kLong, nullptr)) != -1) {
     if (opt == '?' || opt == ':') {
       const std::string bad =
           optopt > 0 && optopt < 256 ? std::string("-") + static_cast<char>(optopt) : argv[optind - 1];
@@ -167,6 +216,7 @@ Options parseOptions(int argc, char** argv) {
   const size_t dashDashAt = sawDashDash ? words.size() - static_cast<size_t>(afterDashDash) : 0;
   splitPositionals(words, sawDashDash, dashDashAt, o);
   if (o.certFile.empty() != o.keyFile.empty()) throw UsageError("--cert and --key go together");
+  checkOutput(o.output);
   return o;
 }
 
@@ -204,6 +254,26 @@ Authentication and TLS:
       --cert FILE         PEM client certificate chain for mutual TLS (with --key)
       --key FILE          PEM private key of --cert
   -k, --insecure          do not verify https servers (warns)
+
+Output (issue 7):
+  -w FILE                 write to FILE instead of stdout ("-": stdout), flushed per batch
+  -w DIR/                 one unmerged file per target in DIR: HOST.pcap (HOST_PORT.pcap
+                          when two targets share a host)
+  -F pcap|pcapng          output format (default pcap). pcapng names each packet's host
+                          and interface (IDB "HOST:IFNAME"; workers are asked for SLL2)
+                          and marks its direction
+  -C SIZE                 rotate when the file exceeds SIZE x 1,000,000 bytes (k/m/g:
+                          KiB/MiB/GiB); files FILE, FILE1, FILE2... as tcpdump
+  -G SEC                  rotate every SEC seconds; FILE may hold strftime(3) patterns
+  -W N                    with -C: a ring of N files FILE0..FILE(N-1); with -G: stop after N
+  -z CMD                  run "CMD FILE" on each closed file (e.g. -z gzip)
+      --clock-offset auto|none|HOST=MS,...
+                          correct worker clocks: auto estimates each worker's offset from
+                          its X-Ddump-Time header and the round trip (NTP-style) and
+                          shifts its timestamps; HOST=MS gives it by hand (worker clock
+                          minus ours, in ms); none (default) leaves timestamps alone.
+                          -v reports the estimates.
+  A progress table is drawn on stderr when it is a terminal (not with -q).
 
 Control:
   -c, --count N           stop after writing N packets

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "clock_offset.h"
+#include "output.h"
 #include "target.h"
 
 namespace ddump {
@@ -33,6 +35,8 @@ struct Options {
   uint64_t maxDelayMs = 500;     // --max-delay
   int retry = 0;                 // --retry N reconnect attempts per target
   double connectTimeoutSec = 10; // --connect-timeout: connect, TLS and response headers
+  OutputConfig output;            // -F, -w, -C, -G, -W, -z (issue 7)
+  ClockOffsetSetting clockOffset; // --clock-offset
   bool quiet = false;
   bool verbose = false;
   bool help = false;

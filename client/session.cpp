@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "log.h"
+#include "progress.h"
 
 namespace ddump {
 namespace {
@@ -86,6 +87,19 @@ Config buildConfig(const Options& options) {
   config.http.tls = TlsConfig{options.caFile, options.certFile, options.keyFile, options.insecure};
   config.http.connectTimeoutSec = options.connectTimeoutSec;
   config.http.retry = options.retry;
+  config.http.clockOffset = options.clockOffset;
+  if (options.output.format == OutputFormat::Pcapng) {
+    // Interface names need the SLL2 header's interface index.
+    if (!config.http.capture.linktype) config.http.capture.linktype = "sll2";
+    config.http.wantInterfaces = true;
+  }
+  if (options.output.perTarget) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.output.path, ec);
+    if (!std::filesystem::is_directory(options.output.path)) {
+      throw UsageError("-w " + options.output.path + ": cannot create the directory");
+    }
+  }
   validateTls(config.http.tls);
   if (options.insecure) log::error("warning: -k/--insecure: https servers are NOT verified");
   return config;
@@ -93,15 +107,46 @@ Config buildConfig(const Options& options) {
 
 Session::Session(Config config) : config_(std::move(config)) {}
 
+// if_name, per-target file names and if_description of each stream.
+std::vector<StreamLabel> Session::streamLabels() const {
+  std::vector<std::string> hosts;
+  std::vector<uint16_t> ports;
+  for (const Target& t : config_.targets) {
+    if (t.isUrl()) {
+      hosts.push_back(t.host);
+      ports.push_back(t.port);
+    } else {
+      hosts.push_back(t.kind == TargetKind::Stdin ? "stdin"
+                                                  : std::filesystem::path(t.file).stem().string());
+      ports.push_back(0);
+    }
+  }
+  const std::vector<std::string> names = perTargetFileNames(hosts, ports, "");
+  std::vector<StreamLabel> labels;
+  for (size_t i = 0; i < config_.targets.size(); ++i) {
+    const Target& t = config_.targets[i];
+    std::string description = t.kind == TargetKind::Stdin ? "-" : t.file;
+    if (t.isUrl()) {
+      // The URL without credentials, with the parameters ddump adds.
+      description = std::string(t.kind == TargetKind::Https ? "https://" : "http://") +
+                    t.authority() + requestTarget(t, config_.http.capture);
+    }
+    labels.push_back({names[i], description});
+  }
+  return labels;
+}
+
 int Session::run() {
   const Options& o = config_.options;
   MergerOptions mergerOptions;
   mergerOptions.maxDelayNs = o.maxDelayMs * 1'000'000;
   mergerOptions.forceNano = o.nano;
-  if (o.capture.linktype == "sll2") mergerOptions.fallbackLinkType = kLinkTypeLinuxSll2;
+  if (config_.http.capture.linktype == "sll2") mergerOptions.fallbackLinkType = kLinkTypeLinuxSll2;
   const size_t n = config_.targets.size();
   const size_t limit = std::clamp(kQueueBudget / n, kMinStreamLimit, kMaxStreamLimit);
-  hub_ = std::make_unique<MergeHub>(mergerOptions, limit, STDOUT_FILENO);
+  output_ = std::make_unique<Output>(o.output, streamLabels());
+  config_.http.output = output_.get();
+  hub_ = std::make_unique<MergeHub>(mergerOptions, limit, *output_);
 
   for (const Target& target : config_.targets) {
     const size_t stream = hub_->addStream(target.kind != TargetKind::File);
@@ -143,16 +188,26 @@ int Session::run() {
     }
   });
 
+  std::unique_ptr<ProgressReporter> progress;
+  if (!o.quiet) {
+    progress = std::make_unique<ProgressReporter>(sources_, *hub_, *output_, ::isatty(STDERR_FILENO) == 1);
+    progress->start();
+  }
   const HubOutcome outcome = hub_->run(o.count);
+  if (progress) progress->stop();
   if (outcome == HubOutcome::StdoutClosed) {
     // The reader of our output is gone: nothing more to say, nobody to say it to.
     std::_Exit(0);
   }
+  std::vector<std::optional<uint64_t>> drops(sources_.size());
   for (auto& source : sources_) {
-    if (auto* http = dynamic_cast<HttpSource*>(source.get()); http && !o.quiet) {
-      http->fetchKernelDrops();
+    auto* http = dynamic_cast<HttpSource*>(source.get());
+    if (http && (!o.quiet || o.output.format == OutputFormat::Pcapng)) http->fetchKernelDrops();
+    if (http && (http->dropsKnown() || http->kernelDrops() > 0)) {
+      drops[source->stream()] = http->kernelDrops();
     }
   }
+  output_->finish(drops);
   hub_->requestStop();
   for (auto& source : sources_) source->abort();
   done = true;
@@ -176,6 +231,8 @@ int Session::run() {
   int status = 0;
   if (outcome == HubOutcome::AllRefused) {
     status = 2;
+  } else if (outcome == HubOutcome::OutputFailed) {
+    status = 1;
   } else if (std::any_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->failed(); })) {
     status = 1;
   }

@@ -8,6 +8,7 @@
 
 #include "http_source.h"
 #include "options.h"
+#include "output.h"
 #include "source.h"
 
 namespace ddump {
@@ -29,7 +30,10 @@ class Session {
  private:
   void printSummary() const;
 
+  std::vector<StreamLabel> streamLabels() const;
+
   Config config_;
+  std::unique_ptr<Output> output_;
   std::unique_ptr<MergeHub> hub_;
   std::vector<std::unique_ptr<Source>> sources_;
 };

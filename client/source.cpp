@@ -28,11 +28,13 @@ Status StreamFeeder::feed(std::span<const uint8_t> bytes) {
 void StreamFeeder::reset() {
   decoder_ = StreamDecoder{};
   collector_ = BatchCollector{};
+  collector_.setClockOffset(clockOffsetNs_);
 }
 
 void Source::fail(const std::string& reason, bool refused) {
   if (failed_.exchange(true)) return;
   refused_ = refused;
+  state_ = TargetState::Failed;
   log::error(target_.display() + ": " + reason);
 }
 
@@ -45,6 +47,7 @@ void FileSource::run() {
     return;
   }
   StreamFeeder feeder(stream_, hub_);
+  state_ = TargetState::Streaming;
   std::vector<uint8_t> buffer(256 * 1024);
   while (!feeder.stopped()) {
     const ssize_t n = ::read(fd, buffer.data(), buffer.size());
@@ -64,6 +67,7 @@ void FileSource::run() {
     }
   }
   if (!isStdin) ::close(fd);
+  if (!failed_) state_ = TargetState::Done;
   hub_.onEnd(stream_, false);
 }
 

@@ -10,6 +10,7 @@
 
 #include "merge_hub.h"
 #include "packet_batch.h"
+#include "progress_table.h"
 #include "stream_decoder.h"
 #include "target.h"
 
@@ -24,6 +25,11 @@ class StreamFeeder {
   Status feed(std::span<const uint8_t> bytes);
   Status finish() { return decoder_.finish(); }
   void reset();  // a new connection starts a new pcap stream
+  // --clock-offset: worker clock minus ours, subtracted from its timestamps.
+  void setClockOffset(int64_t offsetNs) {
+    clockOffsetNs_ = offsetNs;
+    collector_.setClockOffset(offsetNs);
+  }
   bool stopped() const { return stopped_; }  // the hub wants no more
   uint64_t packets() const { return decoder_.packets(); }
 
@@ -33,6 +39,7 @@ class StreamFeeder {
   StreamDecoder decoder_;
   BatchCollector collector_;
   bool stopped_ = false;
+  int64_t clockOffsetNs_ = 0;
 };
 
 class Source {
@@ -52,6 +59,7 @@ class Source {
   size_t stream() const { return stream_; }
   bool failed() const { return failed_; }
   bool refused() const { return refused_; }
+  TargetState state() const { return state_; }
 
  protected:
   // One stderr line now; the target counts as failed (exit status 1).
@@ -62,6 +70,7 @@ class Source {
   MergeHub& hub_;
   std::atomic<bool> failed_{false};
   std::atomic<bool> refused_{false};
+  std::atomic<TargetState> state_{TargetState::Connecting};
 };
 
 class FileSource : public Source {

@@ -214,6 +214,7 @@ void Merger::writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBu
   }
   ++s.stats.packets;
   s.stats.bytes += header.caplen;
+  if (streamLog_) streamLog_->push_back(static_cast<uint32_t>(&s - streams_.data()));
 }
 
 void Merger::popRecord(size_t index) {

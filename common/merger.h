@@ -92,6 +92,9 @@ class Merger {
   bool headerWritten() const { return headerWritten_; }
   const GlobalHeader& outputHeader() const { return output_; }
   const StreamStats& stats(size_t stream) const { return streams_[stream].stats; }
+  // When set, the stream index of every record appended to an output buffer
+  // is appended here too, in the same order (pcapng and per-target output).
+  void setStreamLog(std::vector<uint32_t>* log) { streamLog_ = log; }
 
   static constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
 
@@ -137,6 +140,7 @@ class Merger {
   uint64_t lastWrittenNs_ = 0;
   size_t totalQueued_ = 0;
   std::vector<PacketBatch> spent_;
+  std::vector<uint32_t>* streamLog_ = nullptr;
 };
 
 }  // namespace ddump

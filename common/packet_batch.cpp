@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "clock_offset.h"
+
 namespace ddump {
 
 void PacketBatch::add(uint64_t tsNs, const RecordHeader& header, std::span<const uint8_t> data) {
@@ -24,7 +26,8 @@ void BatchCollector::onGlobalHeader(const GlobalHeader& header) {
 }
 
 void BatchCollector::onPacket(const PacketView& packet) {
-  batch_.add(timestampNs(packet.header, header_.precision), packet.header, packet.data);
+  const uint64_t ts = timestampNs(packet.header, header_.precision);
+  batch_.add(clockOffsetNs_ == 0 ? ts : applyOffset(ts, clockOffsetNs_), packet.header, packet.data);
 }
 
 std::optional<GlobalHeader> BatchCollector::takeHeader() {

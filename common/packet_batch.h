@@ -60,9 +60,13 @@ class BatchCollector : public DecoderSink {
   void adopt(PacketBatch&& spent);
   bool hasPackets() const { return !batch_.empty(); }
   size_t batchBytes() const { return batch_.memoryBytes(); }
+  // Worker clock minus ours (--clock-offset): subtracted from every timestamp
+  // so that the merge orders records on one clock (see clock_offset.h).
+  void setClockOffset(int64_t offsetNs) { clockOffsetNs_ = offsetNs; }
 
  private:
   GlobalHeader header_;
+  int64_t clockOffsetNs_ = 0;
   bool headerPending_ = false;
   PacketBatch batch_;
 };

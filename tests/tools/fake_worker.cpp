@@ -12,6 +12,10 @@
 //   /bad-magic /giant-caplen /truncated /wrong-type /html /html200
 //   /die-after?n=K  K records, then the connection is cut mid-stream
 //   /stats          {"captures":[...]} with kernel_drops 7
+//   /interfaces     [{"name":"eth0","index":2},{"name":"lo","index":1}], with X-Ddump-Time
+//   live captures with linktype=sll2 alternate ifindex 2 (inbound) and 1 (outgoing)
+//   --time-offset-ms skews X-Ddump-Time AND the live packets' stamps: a worker
+//   whose clock is off
 //
 // Flags: --host H --port P --file F... --chunk BYTES --time-offset-ms MS
 //        --tls-cert F --tls-key F [--client-ca F] --user USER:PASS
@@ -59,6 +63,9 @@ int64_t wallNs() {
       .count();
 }
 
+// The fake worker's own clock, skewed by --time-offset-ms.
+int64_t workerNs() { return wallNs() + gConfig.timeOffsetMs * 1'000'000; }
+
 std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -70,7 +77,7 @@ std::string readFile(const std::string& path) {
 
 void workerHeaders(httplib::Response& res, const std::string& linktype) {
   res.set_header("X-Ddump-Host", "fake-worker");
-  res.set_header("X-Ddump-Time", std::to_string(wallNs() + gConfig.timeOffsetMs * 1'000'000));
+  res.set_header("X-Ddump-Time", std::to_string(workerNs()));
   res.set_header("X-Ddump-Filter", "");
   res.set_header("X-Ddump-Linktype", linktype);
   res.set_header("X-Ddump-Capture-Id", std::to_string(++gCaptureId));
@@ -97,6 +104,25 @@ std::string record(uint64_t tsNs, const std::vector<uint8_t>& data) {
   setTimestamp(h, tsNs, Precision::Micro);
   b.appendRecord(h, data);
   return {b.data(), b.size()};
+}
+
+std::vector<uint8_t> sllPacket(uint32_t seq);
+
+// The same packet with an SLL2 header: ifindex 2 inbound for even seq, 1 outgoing for odd.
+std::vector<uint8_t> sll2Packet(uint32_t seq) {
+  std::vector<uint8_t> sll = sllPacket(seq);
+  Sll2Header h;
+  h.protocol = 0x0800;
+  h.interfaceIndex = seq % 2 == 0 ? 2 : 1;
+  h.arphrdType = 1;
+  h.packetType = static_cast<uint8_t>(seq % 2 == 0 ? SllPacketType::Host : SllPacketType::Outgoing);
+  h.addressLength = 6;
+  const auto head = encodeSll2(h);
+  std::vector<uint8_t> data;
+  data.reserve(sll.size() + 8);
+  data.assign(head.begin(), head.end());
+  data.insert(data.end(), sll.begin() + kSllHeaderSize, sll.end());
+  return data;
 }
 
 std::vector<uint8_t> sllPacket(uint32_t seq) {
@@ -134,14 +160,14 @@ std::string queryValue(const httplib::Request& req, const char* key, const char*
   return req.has_param(key) ? req.get_param_value(key) : fallback;
 }
 
-void serveLive(httplib::Response& res, double pps, uint64_t count) {
-  workerHeaders(res, "LINUX_SLL");
+void serveLive(httplib::Response& res, double pps, uint64_t count, bool sll2) {
+  workerHeaders(res, sll2 ? "LINUX_SLL2" : "LINUX_SLL");
   auto sent = std::make_shared<uint64_t>(0);
   auto start = std::make_shared<std::chrono::steady_clock::time_point>();
   res.set_chunked_content_provider(kPcapType, [=](size_t offset, httplib::DataSink& sink) {
     if (offset == 0) {
       *start = std::chrono::steady_clock::now();
-      const std::string h = header(kLinkTypeLinuxSll);
+      const std::string h = header(sll2 ? kLinkTypeLinuxSll2 : kLinkTypeLinuxSll);
       return sink.write(h.data(), h.size());
     }
     if (count != 0 && *sent >= count) {
@@ -151,7 +177,8 @@ void serveLive(httplib::Response& res, double pps, uint64_t count) {
     // Pacing by absolute schedule; each packet is stamped when it is sent.
     const auto due = *start + std::chrono::duration<double>(static_cast<double>(*sent) / pps);
     std::this_thread::sleep_until(due);
-    const std::string r = record(static_cast<uint64_t>(wallNs()), sllPacket(static_cast<uint32_t>(*sent)));
+    const auto seq = static_cast<uint32_t>(*sent);
+    const std::string r = record(static_cast<uint64_t>(workerNs()), sll2 ? sll2Packet(seq) : sllPacket(seq));
     ++*sent;
     return sink.write(r.data(), r.size());
   });
@@ -164,7 +191,8 @@ void serveCapture(const httplib::Request& req, httplib::Response& res) {
   }
   if (req.has_param("live")) {
     return serveLive(res, std::stod(queryValue(req, "pps", "100")),
-                     std::stoull(queryValue(req, "count", "0")));
+                     std::stoull(queryValue(req, "count", "0")),
+                     queryValue(req, "linktype", "sll") == "sll2");
   }
   const size_t index = std::stoul(queryValue(req, "file", "0"));
   if (index >= gFiles.size()) return jsonError(res, 404, "no such file");
@@ -211,6 +239,12 @@ void hostileRoutes(httplib::Server& svr) {
     const size_t size = body.size();
     workerHeaders(res, "LINUX_SLL");
     serveBytes(res, std::make_shared<const std::string>(std::move(body)), kPcapType, size);
+  });
+  svr.Get("/interfaces", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Ddump-Time", std::to_string(workerNs()));
+    res.set_content("[{\"name\":\"eth0\",\"index\":2,\"up\":true},"
+                    "{\"name\":\"lo\",\"index\":1,\"up\":true}]",
+                    "application/json");
   });
   svr.Get("/stats", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"captures\":[{\"id\":\"" + std::to_string(gCaptureId.load()) +

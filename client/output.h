@@ -1,0 +1,89 @@
+#pragma once
+// Where the merged capture goes (issue 7): stdout or `-w FILE` as pcap or
+// pcapng (`-F`), rotated as tcpdump does (-C/-G/-W, `-z CMD` on each closed
+// file), or `-w DIR/`: one unmerged file per target.
+//
+// The writer thread hands over what the Merger produced: pcap bytes (the
+// global header once, then records in host byte order) and the stream index
+// of each record. Plain pcap to one unrotated destination is passed through
+// untouched; everything else is re-framed record by record.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "pcap_format.h"
+#include "rotation.h"
+
+namespace ddump {
+
+enum class OutputFormat { Pcap, Pcapng };
+
+struct OutputConfig {
+  OutputFormat format = OutputFormat::Pcap;
+  std::string path = "-";  // -w; "-" is stdout
+  bool perTarget = false;  // -w DIR/
+  RotationOptions rotation;
+  std::string postRotate;  // -z CMD
+};
+
+struct StreamLabel {
+  std::string name;         // HOST (HOST_PORT when shared), or a file's name
+  std::string description;  // the target URL without credentials, or the file path
+};
+
+enum class WriteResult { Ok, Closed, Failed, Stop };
+
+class CaptureFile;
+
+class Output {
+ public:
+  Output(OutputConfig config, std::vector<StreamLabel> labels);
+  ~Output();
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+
+  // Reader threads: facts about a stream, before its records arrive.
+  void setInterfaces(size_t stream, std::map<uint32_t, std::string> names);
+  void setStreamPrecision(size_t stream, Precision precision);
+
+  // The writer thread. False from wantsStreams(): the stream list may be empty.
+  bool wantsStreams() const { return !passThrough_; }
+  WriteResult write(std::span<const uint8_t> pcap, std::span<const uint32_t> streams);
+  // At the end: interface statistics (pcapng), files closed, -z run and waited for.
+  void finish(const std::vector<std::optional<uint64_t>>& kernelDrops);
+
+  uint64_t bytesWritten() const { return bytesWritten_; }
+
+  // Facts the files need, under the lock.
+  std::string interfaceName(size_t stream, uint32_t ifindex) const;
+  std::optional<Precision> streamPrecision(size_t stream) const;
+  const StreamLabel& label(size_t stream) const { return labels_[stream]; }
+  std::string sectionComment() const;
+
+ private:
+  WriteResult passThrough(std::span<const uint8_t> bytes);
+  WriteResult openAll();
+  CaptureFile& fileFor(uint32_t stream);
+
+  OutputConfig config_;
+  std::vector<StreamLabel> labels_;
+  bool passThrough_;
+  std::optional<GlobalHeader> header_;
+  std::vector<std::unique_ptr<CaptureFile>> files_;  // one, or one per stream
+  std::atomic<uint64_t> bytesWritten_{0};
+  mutable std::mutex mutex_;
+  std::vector<std::map<uint32_t, std::string>> interfaces_;
+  std::vector<std::optional<Precision>> precisions_;
+  std::vector<pid_t> children_;  // -z commands
+  friend class CaptureFile;
+};
+
+}  // namespace ddump
