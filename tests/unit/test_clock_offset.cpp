@@ -47,7 +47,7 @@ TEST_CASE("X-Ddump-Time parsing", "[clock_offset]") {
   CHECK_FALSE(parseWorkerTime("99999999999999999999999").has_value());
 }
 
-TEST_CASE("--clock-offset auto|none|HOST=MS,...", "[clock_offset]") {
+TEST_CASE("clock offset: --clock-offset auto|none|HOST=MS,...", "[clock_offset]") {
   CHECK(parseClockOffset("none")->mode == ClockOffsetMode::None);
   CHECK(parseClockOffset("auto")->mode == ClockOffsetMode::Auto);
   const auto m = parseClockOffset("db1=-2000, db2=1.5,[::1]=3");

@@ -25,7 +25,7 @@ std::vector<std::string> namesFor(RotationPlan& plan, int writes, uint64_t bytes
 
 }  // namespace
 
-TEST_CASE("-C sizes as tcpdump reads them", "[rotation]") {
+TEST_CASE("rotation: -C sizes as tcpdump reads them", "[rotation]") {
   CHECK(*parseFileSize("1") == 1'000'000u);
   CHECK(*parseFileSize("25") == 25'000'000u);
   CHECK(*parseFileSize("10k") == 10'240u);
@@ -64,7 +64,7 @@ TEST_CASE("tcpdump's file numbering: digits of N-1, zero-padded", "[rotation]") 
   CHECK(makeFileName("cap-%Y%m%d-%H%M%S.pcap", 1, 0, &when) == "cap-20240305-070809.pcap1");
 }
 
-TEST_CASE("-C alone: f, f1, f2, ... after the file passed the size", "[rotation]") {
+TEST_CASE("rotation: -C alone: f, f1, f2, ... after the file passed the size", "[rotation]") {
   RotationPlan plan("f", {100, 0, 0, true});
   // 40-byte writes: a file takes writes while its size is <= 100, so 3 writes
   // (0, 40, 80) and the 4th sees 120 > 100 and rotates.
@@ -73,7 +73,7 @@ TEST_CASE("-C alone: f, f1, f2, ... after the file passed the size", "[rotation]
   CHECK(plan.filesOpened() == 3);
 }
 
-TEST_CASE("-C with -W N: a ring f0..f(N-1)", "[rotation]") {
+TEST_CASE("rotation: -C with -W N: a ring f0..f(N-1)", "[rotation]") {
   RotationPlan plan("out.pcap", {10, 0, 3, true});
   const auto names = namesFor(plan, 8, 11);  // every write after the first rotates
   CHECK(names == std::vector<std::string>{"out.pcap0", "out.pcap1", "out.pcap2", "out.pcap0",
@@ -82,7 +82,7 @@ TEST_CASE("-C with -W N: a ring f0..f(N-1)", "[rotation]") {
   CHECK(wide.start(0) == "f00");
 }
 
-TEST_CASE("-G: strftime names, a new file per period; -W ends the capture", "[rotation]") {
+TEST_CASE("rotation: -G: strftime names, a new file per period; -W ends the capture", "[rotation]") {
   RotationPlan plan("cap-%H%M%S", {0, 10, 0, true});
   CHECK(plan.start(3600) == "cap-010000");
   CHECK(plan.beforeWrite(1'000'000, 3605) == RotationAction::Keep);
@@ -99,7 +99,7 @@ TEST_CASE("-G: strftime names, a new file per period; -W ends the capture", "[ro
   CHECK(limited.beforeWrite(0, 2) == RotationAction::Stop);
 }
 
-TEST_CASE("-G with -C: the size count restarts each period", "[rotation]") {
+TEST_CASE("rotation: -G with -C: the size count restarts each period", "[rotation]") {
   RotationPlan plan("t%S-", {10, 60, 0, true});
   CHECK(plan.start(0) == "t00-");
   CHECK(plan.beforeWrite(11, 1) == RotationAction::Rotate);
@@ -112,7 +112,7 @@ TEST_CASE("-G with -C: the size count restarts each period", "[rotation]") {
   CHECK(plan.currentName() == "t01-1");
 }
 
-TEST_CASE("-w DIR/: per-target names, HOST_PORT when a host is shared", "[rotation]") {
+TEST_CASE("rotation: -w DIR/: per-target names, HOST_PORT when a host is shared", "[rotation]") {
   CHECK(perTargetFileNames({"a", "b"}, {8475, 8475}, ".pcap") ==
         std::vector<std::string>{"a.pcap", "b.pcap"});
   CHECK(perTargetFileNames({"a", "a", "b"}, {8475, 9000, 8475}, ".pcapng") ==
