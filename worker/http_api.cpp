@@ -89,15 +89,19 @@ Result<Capture> openCapture(const CaptureRequest& request, const WorkerContext& 
   return capture;
 }
 
+// The worker's wall clock, ns since the epoch, for clock-offset estimation.
+std::string nowNsText() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+}
+
 void setStreamHeaders(httplib::Response& res, const WorkerContext& ctx, const CaptureRequest& request,
                       const GlobalHeader& header, uint64_t id) {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
   res.set_header("X-Accel-Buffering", "no");  // nginx: do not buffer this response
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Ddump-Filter", combineFilters(request.filter, ctx.exclusions));
   res.set_header("X-Ddump-Host", ctx.hostname);
-  res.set_header("X-Ddump-Time",
-                 std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
+  res.set_header("X-Ddump-Time", nowNsText());
   res.set_header("X-Ddump-Linktype", linkTypeName(header.linkType));
   res.set_header("X-Ddump-Interface", request.interface);
   res.set_header("X-Ddump-Capture-Id", std::to_string(id));
@@ -182,6 +186,8 @@ void installRoutes(httplib::Server& server, WorkerContext& ctx) {
     handleCapture(req, res, ctx);
   });
   server.Get("/interfaces", [](const httplib::Request&, httplib::Response& res) {
+    // The client samples clock offsets here too (a round trip without a capture).
+    res.set_header("X-Ddump-Time", nowNsText());
     const auto body = interfacesJson();
     sendJson(res, body.is_object() ? 500 : 200, body);
   });
