@@ -85,7 +85,8 @@ for f in ./usr/bin/ddump-worker ./usr/bin/ddump ./usr/lib/systemd/system/ddump-w
     assert_contains "$contents" "$f" "package contains $f"
 done
 dpkg-deb -x "$deb" "$E2E_TMP/root"
-"$E2E_TMP/root/usr/bin/ddump-worker" --help | grep -q -- "--listen ADDR" || fail "packaged worker --help"
-"$E2E_TMP/root/usr/bin/ddump" --help | grep -q -- "--max-delay" || fail "packaged ddump --help"
+# Whole output first: `| grep -q` would close the pipe early (SIGPIPE + pipefail).
+assert_contains "$("$E2E_TMP/root/usr/bin/ddump-worker" --help)" "--listen ADDR" "packaged worker --help"
+assert_contains "$("$E2E_TMP/root/usr/bin/ddump" --help)" "--max-delay" "packaged ddump --help"
 
 pass "deploy files: envoy, kubernetes, Dockerfile, systemd, .deb"
