@@ -1,9 +1,6 @@
 #include "merge_hub.h"
 
-#include <poll.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include <utility>
 
 namespace ddump {
 namespace {
@@ -27,40 +24,52 @@ uint64_t MergeHub::nowNs() {
 
 size_t MergeHub::addStream(bool live) {
   std::lock_guard<std::mutex> lock(mutex_);
+  views_.emplace_back();
+  headerVerdicts_.emplace_back();
+  verdicts_.emplace_back();
+  judged_.push_back(false);
   return merger_.addStream(live);
 }
 
 Status MergeHub::onHeader(size_t stream, const GlobalHeader& header) {
   output_.setStreamPrecision(stream, header.precision);
-  Status status;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    status = merger_.setHeader(stream, header, nowNs());
-  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  headerVerdicts_[stream].reset();
+  inbox_.push_back(Event{Event::Kind::Header, stream, header, {}, nowNs()});
   writerCv_.notify_one();
-  return status;
+  readersCv_.wait(lock, [&] { return stop_ || headerVerdicts_[stream].has_value(); });
+  if (!headerVerdicts_[stream]) return Status::success();  // stopping: nothing to judge
+  return *headerVerdicts_[stream];
+}
+
+bool MergeHub::mayQueue(size_t stream) const {
+  const StreamView& v = views_[stream];
+  return stop_ || v.closed || v.inboxBytes + v.mergerBytes < streamLimit_;
 }
 
 bool MergeHub::onBatch(size_t stream, PacketBatch& batch) {
-  bool accepted = false;
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    readersCv_.wait(lock, [&] {
-      return stop_ || merger_.isClosed(stream) || merger_.queuedBytes(stream) < streamLimit_;
-    });
+    readersCv_.wait(lock, [&] { return mayQueue(stream); });
     if (stop_) return false;
-    accepted = merger_.push(stream, std::move(batch), nowNs());
-    auto spent = merger_.takeSpentBatch();
-    batch = spent ? std::move(*spent) : PacketBatch{};
+    if (views_[stream].closed) return false;
+    views_[stream].inboxBytes += batch.memoryBytes();
+    inbox_.push_back(Event{Event::Kind::Batch, stream, {}, std::move(batch), nowNs()});
+    if (!spare_.empty()) {
+      batch = std::move(spare_.back());
+      spare_.pop_back();
+    } else {
+      batch = PacketBatch{};
+    }
   }
   writerCv_.notify_one();
-  return accepted;
+  return true;
 }
 
 void MergeHub::onEnd(size_t stream, bool refused) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    merger_.close(stream);
+    inbox_.push_back(Event{Event::Kind::End, stream, {}, {}, nowNs()});
     if (refused) ++refused_;
   }
   writerCv_.notify_one();
@@ -82,7 +91,7 @@ void MergeHub::requestStop() {
 
 StreamStats MergeHub::stats(size_t stream) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return merger_.stats(stream);
+  return views_[stream].stats;
 }
 
 uint64_t MergeHub::written() const {
@@ -98,21 +107,76 @@ HubOutcome MergeHub::toOutcome(WriteResult result) {
   }
 }
 
+// Writer thread, lock NOT held: events in arrival order, so a stream's header
+// comes before its batches and its end after them.
+void MergeHub::applyEvents(std::vector<Event>& events, uint64_t now) {
+  for (Event& e : events) {
+    switch (e.kind) {
+      case Event::Kind::Header:
+        verdicts_[e.stream] = merger_.setHeader(e.stream, e.header, e.arrivalNs);
+        judged_[e.stream] = true;
+        break;
+      case Event::Kind::Batch:
+        merger_.push(e.stream, std::move(e.batch), e.arrivalNs);
+        break;
+      case Event::Kind::End:
+        merger_.close(e.stream);
+        break;
+    }
+  }
+  (void)now;
+}
+
+// Writer thread, lock held: readers learn queue sizes, closures, verdicts
+// and statistics; spent batches go back to them for reuse.
+void MergeHub::publish(std::unique_lock<std::mutex>& lock) {
+  (void)lock;
+  bool anyVerdict = false;
+  for (size_t s = 0; s < views_.size(); ++s) {
+    StreamView& v = views_[s];
+    v.mergerBytes = merger_.queuedBytes(s);
+    v.closed = merger_.isClosed(s);
+    v.stats = merger_.stats(s);
+    if (judged_[s]) {
+      headerVerdicts_[s] = verdicts_[s];
+      judged_[s] = false;
+      anyVerdict = true;
+    }
+  }
+  while (auto spent = merger_.takeSpentBatch()) spare_.push_back(std::move(*spent));
+  if (anyVerdict) readersCv_.notify_all();
+}
+
 HubOutcome MergeHub::run(uint64_t count) {
   RecordBuffer out(hostByteOrder());
   out.reserve(kWriteChunk + 2 * kMaxSnaplen);
+  std::vector<Event> events;
   std::unique_lock<std::mutex> lock(mutex_);
   HubOutcome outcome = HubOutcome::Finished;
-  while (!stop_) {
+  while (true) {
+    events.swap(inbox_);
+    for (const Event& e : events) {
+      if (e.kind == Event::Kind::Batch) views_[e.stream].inboxBytes -= e.batch.memoryBytes();
+    }
+    const bool stopping = stop_;
+    const uint64_t remaining = count == 0 ? Merger::kUnlimited : count - written_;
+    lock.unlock();
+    const uint64_t now = nowNs();
+    applyEvents(events, now);
+    events.clear();
+    uint64_t released = 0;
+    if (!stopping) released = merger_.release(now, out, remaining, kWriteChunk);
+    lock.lock();
+    written_ += released;
+    publish(lock);
+    readersCv_.notify_all();  // queues shrank: blocked readers may go on
+    if (stop_) break;
     if (refused_ > 0 && refused_ == merger_.streamCount()) {
       outcome = HubOutcome::AllRefused;
       break;
     }
-    const uint64_t remaining = count == 0 ? Merger::kUnlimited : count - written_;
-    written_ += merger_.release(nowNs(), out, remaining, kWriteChunk);
     if (!out.empty()) {
       lock.unlock();
-      readersCv_.notify_all();  // queues shrank: blocked readers may go on
       const WriteResult result = output_.write(out.bytes(), streamLog_);
       out.clear();
       streamLog_.clear();
@@ -124,20 +188,27 @@ HubOutcome MergeHub::run(uint64_t count) {
       }
       continue;
     }
-    if ((count != 0 && written_ >= count) || merger_.idle()) break;
+    if ((count != 0 && written_ >= count) || (inbox_.empty() && merger_.idle())) break;
+    if (!inbox_.empty()) continue;
     const auto deadline = merger_.nextDeadline();
     if (deadline) {
       const auto at = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(*deadline));
-      writerCv_.wait_until(lock, at);
+      writerCv_.wait_until(lock, at, [&] { return stop_ || !inbox_.empty(); });
     } else {
-      writerCv_.wait(lock);
+      writerCv_.wait(lock, [&] { return stop_ || !inbox_.empty(); });
     }
   }
   // Stop, count reached or everything ended: write what is queued, in order.
   stop_ = true;
   readersCv_.notify_all();
+  events.swap(inbox_);
   const uint64_t remaining = count == 0 ? Merger::kUnlimited : count - written_;
-  written_ += merger_.drain(out, remaining);
+  lock.unlock();
+  applyEvents(events, nowNs());
+  const uint64_t drained = merger_.drain(out, remaining);
+  lock.lock();
+  written_ += drained;
+  publish(lock);
   lock.unlock();
   if (!out.empty()) {
     const WriteResult result = output_.write(out.bytes(), streamLog_);

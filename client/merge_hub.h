@@ -1,15 +1,17 @@
 #pragma once
-// The thread-safe meeting point of the reader threads (one per target) and the
-// writer (the main thread): a Merger behind one mutex, output written to a
-// file descriptor in batches with the lock released, and backpressure — a
-// reader blocks while its stream has more than its share queued, so a slow
-// stdout pauses the sockets instead of growing memory.
+// The meeting point of the reader threads (one per target) and the writer (the
+// main thread). Readers only append events (a header, a batch, an end) to an
+// inbox under a short lock; the writer alone owns the Merger and merges and
+// writes with the lock released, so decoding and merging run in parallel.
+// Backpressure: a reader blocks while its stream has more than its share
+// queued, so a slow stdout pauses the sockets instead of growing memory.
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "merger.h"
 #include "output.h"
@@ -24,7 +26,8 @@ class MergeHub {
 
   size_t addStream(bool live);  // before any reader starts
 
-  // Reader side, any thread.
+  // Reader side, any thread. onHeader waits until the writer has judged the
+  // header (a stream of another link type is refused with a reason).
   Status onHeader(size_t stream, const GlobalHeader& header);
   // Queues `batch` and hands back a spent one in its place (or an empty one).
   bool onBatch(size_t stream, PacketBatch& batch);  // false: stop reading
@@ -39,19 +42,45 @@ class MergeHub {
   uint64_t written() const;
 
  private:
+  struct Event {
+    enum class Kind { Header, Batch, End } kind;
+    size_t stream;
+    GlobalHeader header;
+    PacketBatch batch;
+    uint64_t arrivalNs;
+  };
+  // What the writer tells readers after each round, under the lock.
+  struct StreamView {
+    size_t inboxBytes = 0;   // queued in the inbox
+    size_t mergerBytes = 0;  // queued in the merger
+    bool closed = false;
+    StreamStats stats;
+  };
+
   static uint64_t nowNs();
   static HubOutcome toOutcome(WriteResult result);
+  void applyEvents(std::vector<Event>& events, uint64_t nowNs);
+  void publish(std::unique_lock<std::mutex>& lock);
+  bool mayQueue(size_t stream) const;
 
   mutable std::mutex mutex_;
   std::condition_variable writerCv_;
   std::condition_variable readersCv_;
-  Merger merger_;
-  size_t streamLimit_;
-  Output& output_;
-  std::vector<uint32_t> streamLog_;  // writer thread: stream of each record in `out`
+  // Guarded by mutex_.
+  std::vector<Event> inbox_;
+  std::vector<StreamView> views_;
+  std::vector<PacketBatch> spare_;
+  std::vector<std::optional<Status>> headerVerdicts_;
   bool stop_ = false;
   size_t refused_ = 0;
   uint64_t written_ = 0;
+  // Writer thread only.
+  Merger merger_;
+  std::vector<Status> verdicts_;  // this round's header verdicts, by stream
+  std::vector<bool> judged_;
+  size_t streamLimit_;
+  Output& output_;
+  std::vector<uint32_t> streamLog_;  // stream of each record in `out`
 };
 
 }  // namespace ddump

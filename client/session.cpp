@@ -1,5 +1,8 @@
 #include "session.h"
 
+#include <condition_variable>
+#include <mutex>
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -162,16 +165,19 @@ int Session::run() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);  // only wakes the signal thread at the end
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
   std::vector<std::thread> readers;
   for (auto& source : sources_) readers.emplace_back([&source] { source->run(); });
   std::atomic<bool> done{false};
+  std::mutex doneMutex;
+  std::condition_variable doneCv;
   std::thread signalThread([&] {
-    const timespec tick{0, 100'000'000};
     while (!done) {
-      if (sigtimedwait(&signals, nullptr, &tick) > 0) hub_->requestStop();
+      int sig = 0;
+      if (sigwait(&signals, &sig) == 0 && (sig == SIGINT || sig == SIGTERM)) hub_->requestStop();
     }
   });
   std::thread watchdog([&] {
@@ -184,7 +190,8 @@ int Session::run() {
       if (o.durationSec > 0 && now - start >= std::chrono::duration<double>(o.durationSec)) {
         hub_->requestStop();
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::unique_lock<std::mutex> lock(doneMutex);
+      doneCv.wait_for(lock, std::chrono::milliseconds(20), [&] { return done.load(); });
     }
   });
 
@@ -210,7 +217,12 @@ int Session::run() {
   output_->finish(drops);
   hub_->requestStop();
   for (auto& source : sources_) source->abort();
-  done = true;
+  {
+    std::lock_guard<std::mutex> lock(doneMutex);
+    done = true;
+  }
+  doneCv.notify_all();
+  pthread_kill(signalThread.native_handle(), SIGUSR1);  // end its sigwait now
   signalThread.join();
   watchdog.join();
   // Readers end promptly after abort(), except one blocked reading stdin:
