@@ -25,6 +25,7 @@ uint64_t MergeHub::nowNs() {
 size_t MergeHub::addStream(bool live) {
   std::lock_guard<std::mutex> lock(mutex_);
   views_.emplace_back();
+  waiting_.push_back(0);
   headerVerdicts_.emplace_back();
   verdicts_.emplace_back();
   judged_.push_back(false);
@@ -50,7 +51,17 @@ bool MergeHub::mayQueue(size_t stream) const {
 bool MergeHub::onBatch(size_t stream, PacketBatch& batch) {
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    readersCv_.wait(lock, [&] { return mayQueue(stream); });
+    if (!mayQueue(stream)) {
+      waiting_[stream] = 1;  // the writer now publishes this stream's queue every round
+      ++waitingCount_;
+      // The view may predate the writer's last release: ask for a fresh one,
+      // or a drained stream could wait on a writer that has nothing to do.
+      refreshWanted_ = true;
+      writerCv_.notify_one();
+      readersCv_.wait(lock, [&] { return mayQueue(stream); });
+      waiting_[stream] = 0;
+      --waitingCount_;
+    }
     if (stop_) return false;
     if (views_[stream].closed) return false;
     views_[stream].inboxBytes += batch.memoryBytes();
@@ -109,8 +120,9 @@ HubOutcome MergeHub::toOutcome(WriteResult result) {
 
 // Writer thread, lock NOT held: events in arrival order, so a stream's header
 // comes before its batches and its end after them.
-void MergeHub::applyEvents(std::vector<Event>& events, uint64_t now) {
+void MergeHub::applyEvents(std::vector<Event>& events) {
   for (Event& e : events) {
+    touched_.push_back(e.stream);
     switch (e.kind) {
       case Event::Kind::Header:
         verdicts_[e.stream] = merger_.setHeader(e.stream, e.header, e.arrivalNs);
@@ -124,27 +136,45 @@ void MergeHub::applyEvents(std::vector<Event>& events, uint64_t now) {
         break;
     }
   }
-  (void)now;
+}
+
+void MergeHub::publishStream(size_t s) {
+  StreamView& v = views_[s];
+  v.mergerBytes = merger_.queuedBytes(s);
+  v.closed = merger_.isClosed(s);
+  v.stats = merger_.stats(s);
 }
 
 // Writer thread, lock held: readers learn queue sizes, closures, verdicts
-// and statistics; spent batches go back to them for reuse.
-void MergeHub::publish(std::unique_lock<std::mutex>& lock) {
-  (void)lock;
+// and statistics; spent batches go back to them for reuse. Per round only the
+// streams that had events or whose reader waits are refreshed (200 streams
+// refreshed per packet made the writer the bottleneck); everything every
+// 100 ms for the progress table, and at the end.
+void MergeHub::publish(bool everything) {
+  const auto now = std::chrono::steady_clock::now();
+  if (everything || now - lastFullPublish_ >= std::chrono::milliseconds(100)) {
+    lastFullPublish_ = now;
+    for (size_t s = 0; s < views_.size(); ++s) publishStream(s);
+  } else {
+    for (size_t s : touched_) publishStream(s);
+    if (waitingCount_ > 0) {
+      for (size_t s = 0; s < views_.size(); ++s) {
+        if (waiting_[s]) publishStream(s);
+      }
+    }
+  }
   bool anyVerdict = false;
-  for (size_t s = 0; s < views_.size(); ++s) {
-    StreamView& v = views_[s];
-    v.mergerBytes = merger_.queuedBytes(s);
-    v.closed = merger_.isClosed(s);
-    v.stats = merger_.stats(s);
+  for (size_t s : touched_) {
     if (judged_[s]) {
       headerVerdicts_[s] = verdicts_[s];
       judged_[s] = false;
       anyVerdict = true;
     }
   }
+  touched_.clear();
+  refreshWanted_ = false;
   while (auto spent = merger_.takeSpentBatch()) spare_.push_back(std::move(*spent));
-  if (anyVerdict) readersCv_.notify_all();
+  if (anyVerdict || waitingCount_ > 0) readersCv_.notify_all();
 }
 
 HubOutcome MergeHub::run(uint64_t count) {
@@ -162,14 +192,13 @@ HubOutcome MergeHub::run(uint64_t count) {
     const uint64_t remaining = count == 0 ? Merger::kUnlimited : count - written_;
     lock.unlock();
     const uint64_t now = nowNs();
-    applyEvents(events, now);
+    applyEvents(events);
     events.clear();
     uint64_t released = 0;
     if (!stopping) released = merger_.release(now, out, remaining, kWriteChunk);
     lock.lock();
     written_ += released;
-    publish(lock);
-    readersCv_.notify_all();  // queues shrank: blocked readers may go on
+    publish(false);
     if (stop_) break;
     if (refused_ > 0 && refused_ == merger_.streamCount()) {
       outcome = HubOutcome::AllRefused;
@@ -189,13 +218,13 @@ HubOutcome MergeHub::run(uint64_t count) {
       continue;
     }
     if ((count != 0 && written_ >= count) || (inbox_.empty() && merger_.idle())) break;
-    if (!inbox_.empty()) continue;
+    if (!inbox_.empty() || refreshWanted_) continue;
     const auto deadline = merger_.nextDeadline();
     if (deadline) {
       const auto at = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(*deadline));
-      writerCv_.wait_until(lock, at, [&] { return stop_ || !inbox_.empty(); });
+      writerCv_.wait_until(lock, at, [&] { return stop_ || !inbox_.empty() || refreshWanted_; });
     } else {
-      writerCv_.wait(lock, [&] { return stop_ || !inbox_.empty(); });
+      writerCv_.wait(lock, [&] { return stop_ || !inbox_.empty() || refreshWanted_; });
     }
   }
   // Stop, count reached or everything ended: write what is queued, in order.
@@ -204,11 +233,11 @@ HubOutcome MergeHub::run(uint64_t count) {
   events.swap(inbox_);
   const uint64_t remaining = count == 0 ? Merger::kUnlimited : count - written_;
   lock.unlock();
-  applyEvents(events, nowNs());
+  applyEvents(events);
   const uint64_t drained = merger_.drain(out, remaining);
   lock.lock();
   written_ += drained;
-  publish(lock);
+  publish(true);
   lock.unlock();
   if (!out.empty()) {
     const WriteResult result = output_.write(out.bytes(), streamLog_);

@@ -59,8 +59,9 @@ class MergeHub {
 
   static uint64_t nowNs();
   static HubOutcome toOutcome(WriteResult result);
-  void applyEvents(std::vector<Event>& events, uint64_t nowNs);
-  void publish(std::unique_lock<std::mutex>& lock);
+  void applyEvents(std::vector<Event>& events);
+  void publish(bool everything);
+  void publishStream(size_t stream);
   bool mayQueue(size_t stream) const;
 
   mutable std::mutex mutex_;
@@ -71,6 +72,9 @@ class MergeHub {
   std::vector<StreamView> views_;
   std::vector<PacketBatch> spare_;
   std::vector<std::optional<Status>> headerVerdicts_;
+  std::vector<char> waiting_;  // a reader blocked by backpressure, by stream
+  size_t waitingCount_ = 0;
+  bool refreshWanted_ = false;  // a reader blocked on a possibly stale view
   bool stop_ = false;
   size_t refused_ = 0;
   uint64_t written_ = 0;
@@ -78,6 +82,8 @@ class MergeHub {
   Merger merger_;
   std::vector<Status> verdicts_;  // this round's header verdicts, by stream
   std::vector<bool> judged_;
+  std::vector<size_t> touched_;  // streams with events this round
+  std::chrono::steady_clock::time_point lastFullPublish_;
   size_t streamLimit_;
   Output& output_;
   std::vector<uint32_t> streamLog_;  // stream of each record in `out`

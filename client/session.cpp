@@ -175,9 +175,14 @@ int Session::run() {
   std::mutex doneMutex;
   std::condition_variable doneCv;
   std::thread signalThread([&] {
+    int stops = 0;
     while (!done) {
       int sig = 0;
-      if (sigwait(&signals, &sig) == 0 && (sig == SIGINT || sig == SIGTERM)) hub_->requestStop();
+      if (sigwait(&signals, &sig) != 0 || (sig != SIGINT && sig != SIGTERM)) continue;
+      // The first one stops cleanly; a second one means the output is stuck
+      // (a paused pager, a full pipe) and the user wants out now.
+      if (++stops > 1) std::_Exit(128 + sig);
+      hub_->requestStop();
     }
   });
   std::thread watchdog([&] {

@@ -156,8 +156,7 @@ size_t Merger::release(uint64_t nowNs, RecordBuffer& out, uint64_t maxPackets, s
   size_t written = 0;
   while (written < maxPackets && out.size() < maxBytes && !heap_.empty() &&
          mayRelease(heap_.top(), nowNs)) {
-    emitTop(out);
-    ++written;
+    if (emitTop(out)) ++written;
   }
   return written;
 }
@@ -166,8 +165,7 @@ size_t Merger::drain(RecordBuffer& out, uint64_t maxPackets) {
   if (!headerWritten_) settleHeader(0, true, out);
   size_t written = 0;
   while (written < maxPackets && !heap_.empty()) {
-    emitTop(out);
-    ++written;
+    if (emitTop(out)) ++written;
   }
   return written;
 }
@@ -184,15 +182,16 @@ bool Merger::idle() const {
          std::all_of(streams_.begin(), streams_.end(), [](const Stream& s) { return s.closed; });
 }
 
-void Merger::emitTop(RecordBuffer& out) {
+bool Merger::emitTop(RecordBuffer& out) {
   const size_t index = heap_.top().second;
   heap_.pop();
   Stream& s = streams_[index];
-  writeRecord(s, s.queue.front(), s.next, out);
+  const bool written = writeRecord(s, s.queue.front(), s.next, out);
   popRecord(index);
+  return written;
 }
 
-void Merger::writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out) {
+bool Merger::writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out) {
   const BatchEntry& e = batch.entry(i);
   RecordHeader header{0, 0, e.caplen, e.len};
   setTimestamp(header, e.tsNs, output_.precision);
@@ -200,7 +199,7 @@ void Merger::writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBu
     const auto sll = convertSll2RecordToSll(header, batch.data(i));
     if (!sll) {
       ++s.stats.unconvertible;
-      return;
+      return false;
     }
     out.appendRecord(sll->header, sll->sll, sll->payload);
     header = sll->header;
@@ -215,6 +214,7 @@ void Merger::writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBu
   ++s.stats.packets;
   s.stats.bytes += header.caplen;
   if (streamLog_) streamLog_->push_back(static_cast<uint32_t>(&s - streams_.data()));
+  return true;
 }
 
 void Merger::popRecord(size_t index) {

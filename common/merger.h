@@ -122,8 +122,10 @@ class Merger {
   void chooseOutput(bool allKnown);
   Status checkCompatible(const GlobalHeader& header) const;
   bool mayRelease(const HeapKey& top, uint64_t nowNs) const;
-  void emitTop(RecordBuffer& out);
-  void writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out);
+  // Both return false when the record could not be written (an SLL2 record
+  // too short to convert): it is counted, not written, and not counted by -c.
+  bool emitTop(RecordBuffer& out);
+  bool writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out);
   void popRecord(size_t index);
   void markEmpty(size_t index);
   void unmarkEmpty(size_t index);

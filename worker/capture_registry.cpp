@@ -33,6 +33,14 @@ std::unique_ptr<CaptureSlot> CaptureRegistry::tryAdmit(const std::string& peer) 
   return std::make_unique<CaptureSlot>(*this, std::move(counters));
 }
 
+void CaptureRegistry::describe(CaptureCounters& counters, std::string filter,
+                               std::string interface, std::string linkType) {
+  std::lock_guard lock(mutex_);
+  counters.filter = std::move(filter);
+  counters.interface = std::move(interface);
+  counters.linkType = std::move(linkType);
+}
+
 void CaptureRegistry::release(const std::shared_ptr<CaptureCounters>& counters) {
   std::lock_guard lock(mutex_);
   active_.remove(counters);

@@ -49,6 +49,9 @@ class CaptureRegistry {
   // nullptr when --max-captures streams are already running.
   std::unique_ptr<CaptureSlot> tryAdmit(const std::string& peer);
   void countRejected() { ++rejected_; }
+  // Sets what /stats shows of a capture, under the lock /stats reads with.
+  void describe(CaptureCounters& counters, std::string filter, std::string interface,
+                std::string linkType);
 
   unsigned active() const;
   unsigned maxCaptures() const { return maxCaptures_; }

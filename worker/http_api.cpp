@@ -125,9 +125,8 @@ void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerCo
 
   const GlobalHeader header = capture->globalHeader();
   auto& counters = slot->counters();
-  counters.filter = request->filter;
-  counters.interface = request->interface;
-  counters.linkType = linkTypeName(header.linkType);
+  ctx.registry.describe(counters, request->filter, request->interface,
+                        linkTypeName(header.linkType));
   ctx.log.info("capture_start", {{"id", counters.id},
                                  {"peer", counters.peer},
                                  {"filter", request->filter},
