@@ -64,7 +64,7 @@ HttpSource::HttpSource(size_t stream, Target target, MergeHub& hub, const HttpSe
 void HttpSource::onTlsInfo(const SSL* ssl, int where, int /*ret*/) {
   if ((where & SSL_CB_HANDSHAKE_DONE) == 0) return;
   auto* self = static_cast<HttpSource*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
-  if (self) self->tlsVersion_ = SSL_get_version(ssl);
+  if (self) self->tlsVersion_.store(SSL_get_version(ssl));
 }
 
 std::unique_ptr<httplib::ClientImpl> HttpSource::makeClient(std::string& why) {
@@ -114,7 +114,7 @@ bool HttpSource::onResponse(const httplib::Response& response) {
   if (log::verbose()) {
     std::string line = target_.display() + ": connected to " + resolvedAddress(target_) + " port " +
                        std::to_string(target_.port);
-    if (!tlsVersion_.empty()) line += " (" + tlsVersion_ + ")";
+    if (const char* version = tlsVersion_.load()) line += std::string(" (") + version + ")";
     line += ", worker host '" + printable(response.get_header_value("X-Ddump-Host"), 80) + "'";
     line += ", filter '" + printable(response.get_header_value("X-Ddump-Filter"), 200) + "'";
     line += ", link type " + printable(response.get_header_value("X-Ddump-Linktype"), 40);

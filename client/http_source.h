@@ -3,6 +3,7 @@
 // stream the chunked body through a StreamFeeder. Every httplib callback
 // returns a value and never throws.
 
+#include <atomic>
 #include <httplib.h>
 
 #include <memory>
@@ -67,7 +68,9 @@ class HttpSource : public Source {
   std::string streamError_;
   std::string captureId_;  // guarded by clientMutex_ (read by the progress thread)
   std::string lastError_;
-  std::string tlsVersion_;
+  // Written by OpenSSL's info callback on whichever thread handshakes;
+  // SSL_get_version returns static strings, so a pointer is enough.
+  std::atomic<const char*> tlsVersion_{nullptr};
   std::atomic<uint64_t> kernelDrops_{0};
   std::atomic<bool> dropsKnown_{false};
   ClockOffsetFilter clock_;

@@ -111,7 +111,13 @@ void applyOption(int opt, const char* arg, Options& o) {
     case kCert: o.certFile = arg; break;
     case kKey: o.keyFile = arg; break;
     case kDuration: o.durationSec = parseSeconds(arg, "--duration"); break;
-    case kMaxDelay: o.maxDelayMs = parseUnsigned(arg, "--max-delay"); break;
+    case kMaxDelay:
+      o.maxDelayMs = parseUnsigned(arg, "--max-delay");
+      // Bounded so that arrival + delay (in ns) can never wrap around.
+      if (o.maxDelayMs > 3'600'000) {
+        throw UsageError(std::string("--max-delay: '") + arg + "' is more than 3600000 ms (one hour)");
+      }
+      break;
     case kRetry: o.retry = static_cast<int>(std::min<uint64_t>(parseUnsigned(arg, "--retry"), 1000)); break;
     case kConnectTimeout:
       o.connectTimeoutSec = parseSeconds(arg, "--connect-timeout");

@@ -63,6 +63,10 @@ st=0
 "$DDUMP" --max-delay x a.pcap 2>err.txt >/dev/null || st=$?
 assert_eq 2 "$st" "bad flag exit status"
 assert_contains "$(cat err.txt)" "--max-delay: 'x' is not a non-negative integer" "bad flag message"
+st=0
+"$DDUMP" --max-delay 18446744073709551 a.pcap 2>err.txt >/dev/null || st=$?
+assert_eq 2 "$st" "huge --max-delay exit status"
+assert_contains "$(cat err.txt)" "--max-delay: '18446744073709551' is more than 3600000 ms (one hour)" "huge --max-delay message"
 help=$("$DDUMP" --help)
 for flag in --filter --interface --snaplen --linktype --nano --targets --user DDUMP_PASSWORD --ca \
     --cert --key --insecure --count --duration --max-delay --retry --quiet --verbose \
