@@ -82,10 +82,14 @@ void Merger::unmarkEmpty(size_t index) {
   (s.live ? emptyLive_ : emptyFiles_).erase({s.highWater, index});
 }
 
+bool Merger::fileHeaderMissing() const {
+  return std::any_of(streams_.begin(), streams_.end(),
+                     [](const Stream& s) { return !s.header && !s.closed && !s.live; });
+}
+
 bool Merger::settleHeader(uint64_t nowNs, bool force, RecordBuffer& out) {
   bool anyHeader = false;
   bool allKnown = true;
-  bool fileMissing = false;
   uint64_t earliest = kUnlimited;
   for (const Stream& s : streams_) {
     if (s.header) {
@@ -93,9 +97,9 @@ bool Merger::settleHeader(uint64_t nowNs, bool force, RecordBuffer& out) {
       earliest = std::min(earliest, s.headerArrivalNs);
     } else if (!s.closed) {
       allKnown = false;
-      fileMissing = fileMissing || !s.live;
     }
   }
+  const bool fileMissing = fileHeaderMissing();
   if (!force) {
     if (!anyHeader) return false;
     // A live stream that has not answered yet may hold the header back for
@@ -138,6 +142,9 @@ bool Merger::mayRelease(const HeapKey& top, uint64_t nowNs) const {
 std::optional<uint64_t> Merger::nextDeadline() const {
   std::optional<uint64_t> deadline;
   if (!headerWritten_) {
+    // A file (or FIFO) always answers: until it has, only its header event can
+    // make progress, and that wakes the writer; a deadline would only spin.
+    if (fileHeaderMissing()) return std::nullopt;
     for (const Stream& s : streams_) {
       if (!s.header) continue;
       const uint64_t at = s.headerArrivalNs + options_.maxDelayNs;

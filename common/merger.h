@@ -119,6 +119,7 @@ class Merger {
   };
 
   bool settleHeader(uint64_t nowNs, bool force, RecordBuffer& out);
+  bool fileHeaderMissing() const;
   void chooseOutput(bool allKnown);
   Status checkCompatible(const GlobalHeader& header) const;
   bool mayRelease(const HeapKey& top, uint64_t nowNs) const;

@@ -123,6 +123,20 @@ TEST_CASE("an idle live stream delays output by max-delay, not more", "[merger]"
   CHECK(decode(out).order == Order{{0, 0}, {0, 1}});
 }
 
+TEST_CASE("a file without its header yet sets no deadline (nothing to wait for but it)", "[merger]") {
+  Merger m(MergerOptions{500 * kMs});
+  const size_t live = m.addStream(true);
+  const size_t fifo = m.addStream(false);  // a FIFO whose writer has not started
+  RecordBuffer out;
+  REQUIRE(m.setHeader(live, header(), 1000 * kMs).ok());
+  CHECK(m.release(5000 * kMs, out) == 0);
+  CHECK(out.empty());
+  CHECK_FALSE(m.nextDeadline().has_value());  // a past deadline would make the writer spin
+  REQUIRE(m.setHeader(fifo, header(), 6000 * kMs).ok());
+  CHECK(m.release(6000 * kMs, out) == 0);
+  CHECK(out.size() == kGlobalHeaderSize);
+}
+
 TEST_CASE("a late record is still written and counted as reordered", "[merger]") {
   Merger m(MergerOptions{100 * kMs});
   const size_t a = m.addStream(true);
