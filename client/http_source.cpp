@@ -14,7 +14,6 @@
 namespace ddump {
 namespace {
 
-constexpr const char* kPcapType = "application/vnd.tcpdump.pcap";
 constexpr size_t kErrorBodyLimit = 4096;
 // A live stream may be silent for hours; httplib's per-read timeout must not
 // end it. Below 2^31 ms so httplib's int conversion cannot overflow.
@@ -106,9 +105,9 @@ bool HttpSource::onResponse(const httplib::Response& response) {
   if (status_ != 200) return true;  // read the (bounded) body for the error text
   streaming_ = true;
   state_ = TargetState::Streaming;
-  if (contentType_.rfind(kPcapType, 0) != 0) {
+  if (contentType_.rfind(kPcapContentType, 0) != 0) {
     streamError_ = "unexpected Content-Type '" + printable(contentType_, 80) +
-                   "' (expected " + kPcapType + "): not a ddump worker stream";
+                   "' (expected " + kPcapContentType + "): not a ddump worker stream";
     return false;
   }
   if (log::verbose()) {
@@ -207,7 +206,7 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
     if (aborted_) return Attempt::Stopped;
     client_ = std::move(client);
   }
-  const httplib::Headers headers = {{"Accept", kPcapType},
+  const httplib::Headers headers = {{"Accept", kPcapContentType},
                                     {"Host", target_.authority()},
                                     {"User-Agent", "ddump/0.1"}};
   // Covers connect, TLS handshake and response headers.

@@ -86,11 +86,6 @@ void MergeHub::onEnd(size_t stream, bool refused) {
   writerCv_.notify_one();
 }
 
-bool MergeHub::stopping() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return stop_;
-}
-
 void MergeHub::requestStop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -32,7 +32,6 @@ class MergeHub {
   // Queues `batch` and hands back a spent one in its place (or an empty one).
   bool onBatch(size_t stream, PacketBatch& batch);  // false: stop reading
   void onEnd(size_t stream, bool refused);           // refused: a 4xx answer
-  bool stopping() const;
 
   void requestStop();  // signals, --duration: drain and finish
 

@@ -90,7 +90,6 @@ class Merger {
   size_t totalQueuedBytes() const { return totalQueued_; }
   bool idle() const;  // every stream closed and nothing queued
   bool headerWritten() const { return headerWritten_; }
-  const GlobalHeader& outputHeader() const { return output_; }
   const StreamStats& stats(size_t stream) const { return streams_[stream].stats; }
   // When set, the stream index of every record appended to an output buffer
   // is appended here too, in the same order (pcapng and per-target output).

@@ -23,6 +23,9 @@ inline constexpr size_t kRecordHeaderSize = 16;
 // Largest snaplen/caplen we accept from anyone: libpcap's MAXIMUM_SNAPLEN.
 inline constexpr uint32_t kMaxSnaplen = 262144;
 
+// The media type of a pcap stream (IANA: application/vnd.tcpdump.pcap).
+inline constexpr const char* kPcapContentType = "application/vnd.tcpdump.pcap";
+
 inline constexpr uint32_t kLinkTypeEthernet = 1;
 inline constexpr uint32_t kLinkTypeLinuxSll = 113;
 inline constexpr uint32_t kLinkTypeLinuxSll2 = 276;

@@ -16,7 +16,6 @@ class RecordBuffer {
  public:
   explicit RecordBuffer(ByteOrder order = hostByteOrder()) : order_(order) {}
 
-  void setByteOrder(ByteOrder order) { order_ = order; }
   void reserve(size_t bytes) {
     if (bytes > capacity_) grow(bytes);
   }

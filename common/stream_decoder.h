@@ -44,7 +44,6 @@ class StreamDecoder {
   Status finish();
 
   State state() const { return state_; }
-  bool hasGlobalHeader() const { return state_ == State::RecordHeader || state_ == State::Body; }
   const GlobalHeader& globalHeader() const { return global_; }
   uint64_t packets() const { return packets_; }
   uint64_t offset() const { return offset_; }

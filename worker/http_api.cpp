@@ -11,7 +11,6 @@
 namespace ddump {
 namespace {
 
-constexpr const char* kPcapType = "application/vnd.tcpdump.pcap";
 constexpr const char* kJsonType = "application/json";
 
 void sendJson(httplib::Response& res, int status, const nlohmann::json& body) {
@@ -137,7 +136,7 @@ void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerCo
                                                 streamLimits(*request, ctx.options), ctx.stopping,
                                                 ctx.log);
   res.set_chunked_content_provider(
-      kPcapType, [stream](size_t, httplib::DataSink& sink) { return stream->run(sink); },
+      kPcapContentType, [stream](size_t, httplib::DataSink& sink) { return stream->run(sink); },
       // Runs when the response ends, however it ends: frees the pcap handle now.
       [stream](bool) mutable { stream.reset(); });
 }

@@ -42,7 +42,6 @@ namespace {
 
 using namespace ddump;
 
-constexpr const char* kPcapType = "application/vnd.tcpdump.pcap";
 
 struct Config {
   std::string host = "127.0.0.1";
@@ -164,7 +163,7 @@ void serveLive(httplib::Response& res, double pps, uint64_t count, bool sll2) {
   workerHeaders(res, sll2 ? "LINUX_SLL2" : "LINUX_SLL");
   auto sent = std::make_shared<uint64_t>(0);
   auto start = std::make_shared<std::chrono::steady_clock::time_point>();
-  res.set_chunked_content_provider(kPcapType, [=](size_t offset, httplib::DataSink& sink) {
+  res.set_chunked_content_provider(kPcapContentType, [=](size_t offset, httplib::DataSink& sink) {
     if (offset == 0) {
       *start = std::chrono::steady_clock::now();
       const std::string h = header(sll2 ? kLinkTypeLinuxSll2 : kLinkTypeLinuxSll);
@@ -197,7 +196,7 @@ void serveCapture(const httplib::Request& req, httplib::Response& res) {
   const size_t index = std::stoul(queryValue(req, "file", "0"));
   if (index >= gFiles.size()) return jsonError(res, 404, "no such file");
   workerHeaders(res, "LINUX_SLL");
-  serveBytes(res, gFiles[index], kPcapType);
+  serveBytes(res, gFiles[index], kPcapContentType);
 }
 
 void hostileRoutes(httplib::Server& svr) {
@@ -211,19 +210,19 @@ void hostileRoutes(httplib::Server& svr) {
   };
   constexpr uint64_t t0 = 1'700'000'000ULL * 1'000'000'000ULL;
   const std::string good = header(kLinkTypeLinuxSll) + record(t0, sllPacket(0)) + record(t0 + 1000, sllPacket(1));
-  fixed("/bad-magic", std::string("<html>not a pcap at all</html>\n"), kPcapType);
+  fixed("/bad-magic", std::string("<html>not a pcap at all</html>\n"), kPcapContentType);
   std::string giant = record(t0 + 2000, sllPacket(2));
   store32(reinterpret_cast<uint8_t*>(giant.data()) + 8, 0x7fffffff, hostByteOrder());
   store32(reinterpret_cast<uint8_t*>(giant.data()) + 12, 0x7fffffff, hostByteOrder());
-  fixed("/giant-caplen", good + giant, kPcapType);
+  fixed("/giant-caplen", good + giant, kPcapContentType);
   const std::string third = record(t0 + 3000, sllPacket(3));
-  fixed("/truncated", good + third.substr(0, third.size() - 7), kPcapType);
+  fixed("/truncated", good + third.substr(0, third.size() - 7), kPcapContentType);
   fixed("/wrong-type", good, "text/plain");
   fixed("/html", "<html><body><h1>502 Bad Gateway</h1></body></html>\n", "text/html", 502);
   fixed("/html200", "<html><body>Please log in</body></html>\n", "text/html");
   svr.Get("/idle", [](const httplib::Request&, httplib::Response& res) {
     workerHeaders(res, "LINUX_SLL");
-    res.set_chunked_content_provider(kPcapType, [](size_t offset, httplib::DataSink& sink) {
+    res.set_chunked_content_provider(kPcapContentType, [](size_t offset, httplib::DataSink& sink) {
       if (offset == 0) {
         const std::string h = header(kLinkTypeLinuxSll);
         return sink.write(h.data(), h.size());
@@ -238,7 +237,7 @@ void hostileRoutes(httplib::Server& svr) {
     for (uint32_t i = 0; i < n; ++i) body += record(t0 + i * 1000ULL, sllPacket(i));
     const size_t size = body.size();
     workerHeaders(res, "LINUX_SLL");
-    serveBytes(res, std::make_shared<const std::string>(std::move(body)), kPcapType, size);
+    serveBytes(res, std::make_shared<const std::string>(std::move(body)), kPcapContentType, size);
   });
   svr.Get("/interfaces", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("X-Ddump-Time", std::to_string(workerNs()));
