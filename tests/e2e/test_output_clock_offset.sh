@@ -52,7 +52,11 @@ assert_ge "$skew" 1900 "none: the skewed host's stamps stay 2 s ahead (ms)"
 assert_contains "$(capinfos none.pcapng)" "Strict time order:   False" \
     "none: packets released by --max-delay are out of time order"
 skew=$(( $(first_ms auto.pcapng localhost) - $(first_ms auto.pcapng 127.0.0.1) ))
-assert_le "${skew#-}" 100 "auto: both hosts' first packets within 100 ms (ms)"
+# Each fake worker starts sending when its request arrives; on a loaded
+# 2-core CI machine the two connects can be >100 ms apart, so the bound is
+# "the 2 s skew is gone" rather than the connect jitter (the estimate's own
+# accuracy is asserted above, within 50 ms).
+assert_le "${skew#-}" 400 "auto: both hosts' first packets within 400 ms (ms)"
 pass "none: skewed timestamps are left alone (${skew} ms apart with auto)"
 
 timeout 30 "$DDUMP" -q -F pcapng -w manual.pcapng --clock-offset "localhost=2000" \
