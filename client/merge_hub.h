@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -37,6 +38,12 @@ class MergeHub {
 
   // Writer: runs until every stream ended, -c COUNT, a stop, or stdout closed.
   HubOutcome run(uint64_t count);
+  // The same, when every target is a regular file: no reader threads; the
+  // calling thread pulls a stream's next chunk (pumps[stream](), which feeds
+  // this hub and returns false once the stream ended) only when the merge has
+  // run out of that stream's records. No locks, no wake-ups, no queue beyond a
+  // chunk per file: a file merge runs at memory speed (issue 5, bench/merge).
+  HubOutcome runPulling(uint64_t count, const std::vector<std::function<bool()>>& pumps);
   StreamStats stats(size_t stream) const;
   uint64_t written() const;
 
@@ -59,6 +66,8 @@ class MergeHub {
   static uint64_t nowNs();
   static HubOutcome toOutcome(WriteResult result);
   void applyEvents(std::vector<Event>& events);
+  HubOutcome finish(uint64_t count, RecordBuffer& out, HubOutcome outcome);
+  WriteResult flush(RecordBuffer& out);
   void publish(bool everything);
   void publishStream(size_t stream);
   bool mayQueue(size_t stream) const;
@@ -73,7 +82,8 @@ class MergeHub {
   std::vector<std::optional<Status>> headerVerdicts_;
   std::vector<char> waiting_;  // a reader blocked by backpressure, by stream
   size_t waitingCount_ = 0;
-  bool refreshWanted_ = false;  // a reader blocked on a possibly stale view
+  bool refreshWanted_ = false;
+  bool pulling_ = false;  // runPulling: readers call in on the writer thread  // a reader blocked on a possibly stale view
   bool stop_ = false;
   size_t refused_ = 0;
   uint64_t written_ = 0;

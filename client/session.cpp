@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "log.h"
@@ -169,8 +170,23 @@ int Session::run() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  // Regular files are pulled by the merging thread itself (see runPulling);
+  // anything that can block (sockets, FIFOs, stdin) gets a reader thread.
+  const bool pull = std::all_of(config_.targets.begin(), config_.targets.end(), [](const Target& t) {
+    std::error_code ec;
+    return t.kind == TargetKind::File && std::filesystem::is_regular_file(t.file, ec);
+  });
   std::vector<std::thread> readers;
-  for (auto& source : sources_) readers.emplace_back([&source] { source->run(); });
+  std::vector<std::function<bool()>> pumps;
+  for (auto& source : sources_) {
+    if (!pull) {
+      readers.emplace_back([&source] { source->run(); });
+      continue;
+    }
+    auto* file = static_cast<FileSource*>(source.get());
+    file->open();
+    pumps.emplace_back([file] { return file->pump(); });
+  }
   std::atomic<bool> done{false};
   std::mutex doneMutex;
   std::condition_variable doneCv;
@@ -205,7 +221,7 @@ int Session::run() {
     progress = std::make_unique<ProgressReporter>(sources_, *hub_, *output_, ::isatty(STDERR_FILENO) == 1);
     progress->start();
   }
-  const HubOutcome outcome = hub_->run(o.count);
+  const HubOutcome outcome = pull ? hub_->runPulling(o.count, pumps) : hub_->run(o.count);
   if (progress) progress->stop();
   if (outcome == HubOutcome::StdoutClosed) {
     // The reader of our output is gone: nothing more to say, nobody to say it to.

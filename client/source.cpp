@@ -38,37 +38,62 @@ void Source::fail(const std::string& reason, bool refused) {
   log::error(target_.display() + ": " + reason);
 }
 
-void FileSource::run() {
+FileSource::~FileSource() {
+  if (ownsFd_) ::close(fd_);
+}
+
+bool FileSource::open() {
   const bool isStdin = target_.kind == TargetKind::Stdin;
-  const int fd = isStdin ? STDIN_FILENO : ::open(target_.file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  fd_ = isStdin ? STDIN_FILENO : ::open(target_.file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) {
     fail(std::string("cannot open: ") + std::strerror(errno));
+    ended_ = true;
     hub_.onEnd(stream_, false);
-    return;
+    return false;
   }
-  StreamFeeder feeder(stream_, hub_);
+  ownsFd_ = !isStdin;
+  feeder_ = std::make_unique<StreamFeeder>(stream_, hub_);
+  buffer_.resize(256 * 1024);
   state_ = TargetState::Streaming;
-  std::vector<uint8_t> buffer(256 * 1024);
-  while (!feeder.stopped()) {
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      fail(std::string("read error: ") + std::strerror(errno));
-      break;
-    }
-    if (n == 0) {
-      if (Status s = feeder.finish(); !s) fail(s.error().message);
-      break;
-    }
-    if (Status s = feeder.feed(std::span<const uint8_t>(buffer.data(), static_cast<size_t>(n)));
-        !s) {
-      fail(s.error().message);
-      break;
-    }
+  return true;
+}
+
+bool FileSource::pump() {
+  if (ended_) return false;
+  if (feeder_->stopped()) {
+    end();
+    return false;
   }
-  if (!isStdin) ::close(fd);
+  ssize_t n = -1;
+  do {
+    n = ::read(fd_, buffer_.data(), buffer_.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    fail(std::string("read error: ") + std::strerror(errno));
+  } else if (n == 0) {
+    if (Status s = feeder_->finish(); !s) fail(s.error().message);
+  } else if (Status s = feeder_->feed(std::span<const uint8_t>(buffer_.data(), static_cast<size_t>(n)));
+             !s) {
+    fail(s.error().message);
+  } else {
+    return true;
+  }
+  end();
+  return false;
+}
+
+void FileSource::end() {
+  ended_ = true;
+  if (ownsFd_) ::close(fd_);
+  ownsFd_ = false;
   if (!failed_) state_ = TargetState::Done;
   hub_.onEnd(stream_, false);
+}
+
+void FileSource::run() {
+  if (!open()) return;
+  while (pump()) {
+  }
 }
 
 }  // namespace ddump

@@ -5,8 +5,10 @@
 // with one stderr line naming it (credentials masked) and the reason.
 
 #include <atomic>
+#include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "merge_hub.h"
 #include "packet_batch.h"
@@ -73,10 +75,28 @@ class Source {
   std::atomic<TargetState> state_{TargetState::Connecting};
 };
 
+// A file, FIFO or stdin. run() reads it on its own thread; when every target
+// is a regular file the hub instead pulls it chunk by chunk on the merging
+// thread (open(), then pump() until it returns false).
 class FileSource : public Source {
  public:
   using Source::Source;
+  ~FileSource() override;
   void run() override;
+
+  bool open();  // false (reported, stream ended) when the file cannot be opened
+  // Reads and feeds one chunk; false once the stream has ended (EOF, a read or
+  // decode error, or the hub wants no more), after telling the hub.
+  bool pump();
+
+ private:
+  void end();
+
+  int fd_ = -1;
+  bool ownsFd_ = false;
+  bool ended_ = false;
+  std::unique_ptr<StreamFeeder> feeder_;
+  std::vector<uint8_t> buffer_;
 };
 
 }  // namespace ddump

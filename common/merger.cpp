@@ -61,7 +61,7 @@ bool Merger::push(size_t stream, PacketBatch&& batch, uint64_t nowNs) {
   totalQueued_ += bytes;
   s.queue.push_back(std::move(batch));
   s.arrivals.push_back(nowNs);
-  if (wasEmpty) heap_.push({s.queue.front().entry(0).tsNs, stream});
+  if (wasEmpty) heap_.push({s.queue.front().entry(0).tsNs, static_cast<uint32_t>(stream)});
   return true;
 }
 
@@ -132,10 +132,10 @@ void Merger::chooseOutput(bool allKnown) {
 
 bool Merger::mayRelease(const HeapKey& top, uint64_t nowNs) const {
   const uint64_t files = emptyFiles_.empty() ? kUnlimited : emptyFiles_.begin()->first;
-  if (files < top.first) return false;  // a file is never idle, only behind
+  if (files < top.tsNs) return false;  // a file is never idle, only behind
   const uint64_t live = emptyLive_.empty() ? kUnlimited : emptyLive_.begin()->first;
-  if (live >= top.first) return true;
-  const uint64_t arrived = streams_[top.second].arrivals.front();
+  if (live >= top.tsNs) return true;
+  const uint64_t arrived = streams_[top.stream].arrivals.front();
   return nowNs >= arrived && nowNs - arrived >= options_.maxDelayNs;
 }
 
@@ -154,8 +154,8 @@ std::optional<uint64_t> Merger::nextDeadline() const {
   }
   if (heap_.empty()) return std::nullopt;
   const HeapKey& top = heap_.top();
-  if (!emptyFiles_.empty() && emptyFiles_.begin()->first < top.first) return std::nullopt;
-  return streams_[top.second].arrivals.front() + options_.maxDelayNs;
+  if (!emptyFiles_.empty() && emptyFiles_.begin()->first < top.tsNs) return std::nullopt;
+  return streams_[top.stream].arrivals.front() + options_.maxDelayNs;
 }
 
 size_t Merger::release(uint64_t nowNs, RecordBuffer& out, uint64_t maxPackets, size_t maxBytes) {
@@ -189,29 +189,49 @@ bool Merger::idle() const {
          std::all_of(streams_.begin(), streams_.end(), [](const Stream& s) { return s.closed; });
 }
 
+// The top stream's next record (or next batch's first) replaces it in the
+// heap with one sift-down; only a stream that ran dry leaves the heap.
 bool Merger::emitTop(RecordBuffer& out) {
-  const size_t index = heap_.top().second;
-  heap_.pop();
+  const uint32_t index = heap_.top().stream;
   Stream& s = streams_[index];
-  const bool written = writeRecord(s, s.queue.front(), s.next, out);
-  popRecord(index);
+  const PacketBatch& batch = s.queue.front();
+  const bool written = writeRecord(s, batch, s.next, out);
+  if (++s.next < batch.size()) {
+    heap_.replaceTop({batch.entry(s.next).tsNs, index});
+    return written;
+  }
+  retireBatch(s);
+  if (!s.queue.empty()) {
+    heap_.replaceTop({s.queue.front().entry(0).tsNs, index});
+  } else {
+    heap_.pop();
+    if (!s.closed) markEmpty(index);
+  }
   return written;
 }
 
 bool Merger::writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out) {
   const BatchEntry& e = batch.entry(i);
-  RecordHeader header{0, 0, e.caplen, e.len};
-  setTimestamp(header, e.tsNs, output_.precision);
-  if (output_.linkType == kLinkTypeLinuxSll && batch.linkType == kLinkTypeLinuxSll2) {
+  uint32_t caplen = e.caplen;
+  const bool toSll = output_.linkType == kLinkTypeLinuxSll && batch.linkType == kLinkTypeLinuxSll2;
+  if (batch.precision == output_.precision && !toSll) {
+    // The batch holds the record already encoded in host order with this
+    // precision (and any clock offset applied): one copy, no re-encoding.
+    out.appendEncoded(batch.record(i));
+  } else if (!toSll) {
+    RecordHeader header{0, 0, e.caplen, e.len};
+    setTimestamp(header, e.tsNs, output_.precision);
+    out.appendRecord(header, batch.data(i));
+  } else {
+    RecordHeader header{0, 0, e.caplen, e.len};
+    setTimestamp(header, e.tsNs, output_.precision);
     const auto sll = convertSll2RecordToSll(header, batch.data(i));
     if (!sll) {
       ++s.stats.unconvertible;
       return false;
     }
     out.appendRecord(sll->header, sll->sll, sll->payload);
-    header = sll->header;
-  } else {
-    out.appendRecord(header, batch.data(i));
+    caplen = sll->header.caplen;  // the SLL header is shorter
   }
   if (e.tsNs < lastWrittenNs_) {
     ++s.stats.reordered;
@@ -219,27 +239,19 @@ bool Merger::writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBu
     lastWrittenNs_ = e.tsNs;
   }
   ++s.stats.packets;
-  s.stats.bytes += header.caplen;
+  s.stats.bytes += caplen;
   if (streamLog_) streamLog_->push_back(static_cast<uint32_t>(&s - streams_.data()));
   return true;
 }
 
-void Merger::popRecord(size_t index) {
-  Stream& s = streams_[index];
-  if (++s.next == s.queue.front().size()) {
-    const size_t bytes = s.queue.front().memoryBytes();
-    s.queuedBytes -= bytes;
-    totalQueued_ -= bytes;
-    if (spent_.size() < 2 * streams_.size() + 2) spent_.push_back(std::move(s.queue.front()));
-    s.queue.pop_front();
-    s.arrivals.pop_front();
-    s.next = 0;
-  }
-  if (!s.queue.empty()) {
-    heap_.push({s.queue.front().entry(s.next).tsNs, index});
-  } else if (!s.closed) {
-    markEmpty(index);
-  }
+void Merger::retireBatch(Stream& s) {
+  const size_t bytes = s.queue.front().memoryBytes();
+  s.queuedBytes -= bytes;
+  totalQueued_ -= bytes;
+  if (spent_.size() < 2 * streams_.size() + 2) spent_.push_back(std::move(s.queue.front()));
+  s.queue.pop_front();
+  s.arrivals.pop_front();
+  s.next = 0;
 }
 
 }  // namespace ddump

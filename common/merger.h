@@ -7,7 +7,7 @@
 // Each stream is a FIFO of its records (a stream's own order is never
 // changed, exactly as mergecap keeps each file's order). A binary heap holds
 // the head of every non-empty stream keyed by (timestamp, stream index), O(log k)
-// per packet. The explicit tie-break is mergecap's, so a file merge is
+// per packet (merge_heap.h). The explicit tie-break is mergecap's, so a file merge is
 // byte-identical to it: on equal timestamps the LATER stream goes first
 // (wireshark's merge.c is_earlier() treats equal as earlier while scanning
 // inputs in order, so the last equal input wins).
@@ -24,12 +24,12 @@
 #include <deque>
 #include <limits>
 #include <optional>
-#include <queue>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "merge_heap.h"
 #include "packet_batch.h"
 #include "pcap_format.h"
 #include "record_buffer.h"
@@ -99,6 +99,13 @@ class Merger {
 
  private:
   struct Stream {
+    // Move-only (batches own buffers): vector growth must move, not copy.
+    Stream() = default;
+    Stream(Stream&&) = default;
+    Stream& operator=(Stream&&) = default;
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
+
     bool live = false;
     bool closed = false;
     std::optional<GlobalHeader> header;
@@ -110,12 +117,7 @@ class Merger {
     uint64_t highWater = 0;  // largest timestamp seen
     StreamStats stats;
   };
-  using HeapKey = std::pair<uint64_t, size_t>;  // (head timestamp, stream index)
-  struct Later {  // heap order: earliest timestamp first, then highest index
-    bool operator()(const HeapKey& a, const HeapKey& b) const {
-      return a.first != b.first ? a.first > b.first : a.second < b.second;
-    }
-  };
+  using Mark = std::pair<uint64_t, size_t>;  // (high-water mark, stream index)
 
   bool settleHeader(uint64_t nowNs, bool force, RecordBuffer& out);
   bool fileHeaderMissing() const;
@@ -126,16 +128,16 @@ class Merger {
   // too short to convert): it is counted, not written, and not counted by -c.
   bool emitTop(RecordBuffer& out);
   bool writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out);
-  void popRecord(size_t index);
+  void retireBatch(Stream& s);
   void markEmpty(size_t index);
   void unmarkEmpty(size_t index);
 
   MergerOptions options_;
   std::vector<Stream> streams_;
-  std::priority_queue<HeapKey, std::vector<HeapKey>, Later> heap_;
+  MergeHeap heap_;
   // Open streams with an empty queue, by high-water mark; split by liveness.
-  std::set<HeapKey> emptyLive_;
-  std::set<HeapKey> emptyFiles_;
+  std::set<Mark> emptyLive_;
+  std::set<Mark> emptyFiles_;
   std::optional<uint32_t> linkType_;  // agreed by the headers accepted so far
   GlobalHeader output_;
   bool headerWritten_ = false;

@@ -7,14 +7,13 @@
 namespace ddump {
 
 void PacketBatch::add(uint64_t tsNs, const RecordHeader& header, std::span<const uint8_t> data) {
-  const auto offset = static_cast<uint32_t>(bytes_.size());
-  bytes_.insert(bytes_.end(), data.begin(), data.end());
-  entries_.push_back(BatchEntry{tsNs, offset, static_cast<uint32_t>(data.size()), header.len});
-  if (tsNs > maxTsNs_) maxTsNs_ = tsNs;
+  RecordHeader encoded{0, 0, static_cast<uint32_t>(data.size()), header.len};
+  setTimestamp(encoded, tsNs, precision);
+  append(tsNs, encoded, data);
 }
 
 void PacketBatch::clear() {
-  bytes_.clear();
+  records_.clear();
   entries_.clear();
   maxTsNs_ = 0;
 }
@@ -23,11 +22,16 @@ void BatchCollector::onGlobalHeader(const GlobalHeader& header) {
   header_ = header;
   headerPending_ = true;
   batch_.linkType = header.linkType & kLinkTypeMask;
+  batch_.precision = header.precision;
 }
 
 void BatchCollector::onPacket(const PacketView& packet) {
+  if (clockOffsetNs_ == 0) {
+    batch_.addDecoded(packet.header, packet.data);
+    return;
+  }
   const uint64_t ts = timestampNs(packet.header, header_.precision);
-  batch_.add(clockOffsetNs_ == 0 ? ts : applyOffset(ts, clockOffsetNs_), packet.header, packet.data);
+  batch_.add(applyOffset(ts, clockOffsetNs_), packet.header, packet.data);
 }
 
 std::optional<GlobalHeader> BatchCollector::takeHeader() {
@@ -41,12 +45,14 @@ void BatchCollector::adopt(PacketBatch&& spent) {
   batch_ = std::move(spent);
   batch_.clear();
   batch_.linkType = header_.linkType & kLinkTypeMask;
+  batch_.precision = header_.precision;
 }
 
 PacketBatch BatchCollector::takeBatch() {
   PacketBatch out = std::move(batch_);
   batch_ = PacketBatch{};
   batch_.linkType = header_.linkType & kLinkTypeMask;
+  batch_.precision = header_.precision;
   return out;
 }
 

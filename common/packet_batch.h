@@ -2,6 +2,9 @@
 // A run of decoded records from one stream, stored contiguously so that a
 // reader thread can decode a whole network chunk outside any lock and hand it
 // to the merger with one move (no per-packet allocation, no per-packet lock).
+// Records are kept encoded as pcap records in host byte order with the
+// stream's precision (timestamps already on our clock), so when the output
+// has the same precision the merger copies a record whole.
 
 #include <cstdint>
 #include <optional>
@@ -9,40 +12,62 @@
 #include <vector>
 
 #include "pcap_format.h"
+#include "record_buffer.h"
 #include "stream_decoder.h"
 
 namespace ddump {
 
 struct BatchEntry {
   uint64_t tsNs;    // timestamp normalised to nanoseconds since the epoch
-  uint32_t offset;  // of the record's data in the batch's byte buffer
+  uint32_t offset;  // of the encoded record (header first) in the batch's buffer
   uint32_t caplen;
   uint32_t len;
 };
 
 class PacketBatch {
  public:
+  // Only caplen/len are taken from `header`: its timestamp is written from
+  // tsNs in this batch's precision, so the two can never disagree.
   void add(uint64_t tsNs, const RecordHeader& header, std::span<const uint8_t> data);
+  // A record as decoded, its timestamp in this batch's precision: stored as
+  // is (the per-packet path of a stream with no clock offset).
+  void addDecoded(RecordHeader header, std::span<const uint8_t> data) {
+    header.caplen = static_cast<uint32_t>(data.size());
+    append(timestampNs(header, precision), header, data);
+  }
   // Empties the batch but keeps its memory, so batches can be recycled.
   void clear();
 
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   // Bytes held, entries included: what the merger counts against its budget.
-  size_t memoryBytes() const { return bytes_.size() + entries_.size() * sizeof(BatchEntry); }
+  size_t memoryBytes() const { return records_.size() + entries_.size() * sizeof(BatchEntry); }
   const BatchEntry& entry(size_t i) const { return entries_[i]; }
   uint64_t maxTsNs() const { return maxTsNs_; }
   std::span<const uint8_t> data(size_t i) const {
     const BatchEntry& e = entries_[i];
-    return {bytes_.data() + e.offset, e.caplen};
+    return {records_.bytes().data() + e.offset + kRecordHeaderSize, e.caplen};
+  }
+  // The whole encoded record: 16-byte header (host order) + data.
+  std::span<const uint8_t> record(size_t i) const {
+    const BatchEntry& e = entries_[i];
+    return {records_.bytes().data() + e.offset, kRecordHeaderSize + e.caplen};
   }
 
   // The link type of every record in the batch (a stream may reconnect to a
   // worker with another link type, so it travels with the data).
   uint32_t linkType = kLinkTypeEthernet;
+  Precision precision = Precision::Micro;  // of the encoded record headers
 
  private:
-  std::vector<uint8_t> bytes_;
+  void append(uint64_t tsNs, const RecordHeader& encoded, std::span<const uint8_t> data) {
+    const auto offset = static_cast<uint32_t>(records_.size());
+    records_.appendRecord(encoded, data);
+    entries_.push_back(BatchEntry{tsNs, offset, encoded.caplen, encoded.len});
+    if (tsNs > maxTsNs_) maxTsNs_ = tsNs;
+  }
+
+  RecordBuffer records_{hostByteOrder()};
   std::vector<BatchEntry> entries_;
   uint64_t maxTsNs_ = 0;
 };

@@ -61,19 +61,6 @@ Result<GlobalHeader> decodeGlobalHeader(std::span<const uint8_t, kGlobalHeaderSi
   return header;
 }
 
-void encodeRecordHeader(const RecordHeader& header, ByteOrder order, uint8_t* out) {
-  store32(out, header.tsSec, order);
-  store32(out + 4, header.tsFrac, order);
-  store32(out + 8, header.caplen, order);
-  store32(out + 12, header.len, order);
-}
-
-RecordHeader decodeRecordHeader(std::span<const uint8_t, kRecordHeaderSize> bytes,
-                                ByteOrder order) {
-  return RecordHeader{load32(&bytes[0], order), load32(&bytes[4], order),
-                      load32(&bytes[8], order), load32(&bytes[12], order)};
-}
-
 std::string linkTypeName(uint32_t linkType) {
   switch (linkType & kLinkTypeMask) {
     case kLinkTypeEthernet: return "EN10MB";

@@ -55,9 +55,18 @@ using RecordHeaderBytes = std::array<uint8_t, kRecordHeaderSize>;
 GlobalHeaderBytes encodeGlobalHeader(const GlobalHeader& header);
 Result<GlobalHeader> decodeGlobalHeader(std::span<const uint8_t, kGlobalHeaderSize> bytes);
 
-void encodeRecordHeader(const RecordHeader& header, ByteOrder order, uint8_t* out);
-RecordHeader decodeRecordHeader(std::span<const uint8_t, kRecordHeaderSize> bytes,
-                                ByteOrder order);
+inline void encodeRecordHeader(const RecordHeader& header, ByteOrder order, uint8_t* out) {
+  store32(out, header.tsSec, order);
+  store32(out + 4, header.tsFrac, order);
+  store32(out + 8, header.caplen, order);
+  store32(out + 12, header.len, order);
+}
+// Inline: these run once per packet on every path.
+inline RecordHeader decodeRecordHeader(std::span<const uint8_t, kRecordHeaderSize> bytes,
+                                       ByteOrder order) {
+  return RecordHeader{load32(&bytes[0], order), load32(&bytes[4], order), load32(&bytes[8], order),
+                      load32(&bytes[12], order)};
+}
 
 // Nanoseconds since the epoch; 64 bits hold that until the year 2554.
 // Inline: both run once per packet.

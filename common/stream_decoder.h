@@ -51,6 +51,8 @@ class StreamDecoder {
  private:
   size_t consumeGlobalHeader(std::span<const uint8_t> in, DecoderSink& sink);
   size_t consumeRecordHeader(std::span<const uint8_t> in, DecoderSink& sink);
+  size_t consumeWholeRecords(std::span<const uint8_t> in, DecoderSink& sink);
+  bool recordFits() const;
   size_t consumeBody(std::span<const uint8_t> in, DecoderSink& sink);
   size_t fillHeader(std::span<const uint8_t> in, size_t want);
   void acceptRecordHeader(std::span<const uint8_t, kRecordHeaderSize> bytes, DecoderSink& sink);
