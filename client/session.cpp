@@ -184,7 +184,7 @@ int Session::run() {
       continue;
     }
     auto* file = static_cast<FileSource*>(source.get());
-    file->open();
+    file->open(true);
     pumps.emplace_back([file] { return file->pump(); });
   }
   std::atomic<bool> done{false};

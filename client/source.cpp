@@ -11,8 +11,10 @@
 
 namespace ddump {
 
-Status StreamFeeder::feed(std::span<const uint8_t> bytes) {
+Status StreamFeeder::feed(std::span<const uint8_t> bytes, bool stable) {
+  if (stable) collector_.setStableInput(bytes);
   const Status decoded = decoder_.feed(bytes, collector_);
+  if (stable) collector_.setStableInput({});
   // Records decoded before a failure are whole and valid: they still go out.
   if (auto header = collector_.takeHeader()) {
     if (Status merged = hub_.onHeader(stream_, *header); !merged) return merged;
@@ -42,7 +44,8 @@ FileSource::~FileSource() {
   if (ownsFd_) ::close(fd_);
 }
 
-bool FileSource::open() {
+bool FileSource::open(bool pulled) {
+  pulled_ = pulled;
   const bool isStdin = target_.kind == TargetKind::Stdin;
   fd_ = isStdin ? STDIN_FILENO : ::open(target_.file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) {
@@ -72,7 +75,7 @@ bool FileSource::pump() {
     fail(std::string("read error: ") + std::strerror(errno));
   } else if (n == 0) {
     if (Status s = feeder_->finish(); !s) fail(s.error().message);
-  } else if (Status s = feeder_->feed(std::span<const uint8_t>(buffer_.data(), static_cast<size_t>(n)));
+  } else if (Status s = feeder_->feed(std::span<const uint8_t>(buffer_.data(), static_cast<size_t>(n)), pulled_);
              !s) {
     fail(s.error().message);
   } else {
@@ -91,7 +94,7 @@ void FileSource::end() {
 }
 
 void FileSource::run() {
-  if (!open()) return;
+  if (!open(false)) return;
   while (pump()) {
   }
 }

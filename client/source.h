@@ -24,7 +24,9 @@ class StreamFeeder {
   StreamFeeder(size_t stream, MergeHub& hub) : stream_(stream), hub_(hub) {}
 
   // Decodes and forwards; an error is the stream's (decoder or merge refusal).
-  Status feed(std::span<const uint8_t> bytes);
+  // `stable`: the bytes stay untouched until the batches made from them have
+  // been merged, so records may be kept as views of them (see runPulling).
+  Status feed(std::span<const uint8_t> bytes, bool stable = false);
   Status finish() { return decoder_.finish(); }
   void reset();  // a new connection starts a new pcap stream
   // --clock-offset: worker clock minus ours, subtracted from its timestamps.
@@ -84,7 +86,10 @@ class FileSource : public Source {
   ~FileSource() override;
   void run() override;
 
-  bool open();  // false (reported, stream ended) when the file cannot be opened
+  // False (reported, stream ended) when the file cannot be opened. `pulled`:
+  // pump() is called by the merging thread only once every record of the
+  // previous chunk has been merged, so batches may point into the buffer.
+  bool open(bool pulled);
   // Reads and feeds one chunk; false once the stream has ended (EOF, a read or
   // decode error, or the hub wants no more), after telling the hub.
   bool pump();
@@ -95,6 +100,7 @@ class FileSource : public Source {
   int fd_ = -1;
   bool ownsFd_ = false;
   bool ended_ = false;
+  bool pulled_ = false;
   std::unique_ptr<StreamFeeder> feeder_;
   std::vector<uint8_t> buffer_;
 };

@@ -212,36 +212,46 @@ bool Merger::emitTop(RecordBuffer& out) {
 
 bool Merger::writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out) {
   const BatchEntry& e = batch.entry(i);
-  uint32_t caplen = e.caplen;
   const bool toSll = output_.linkType == kLinkTypeLinuxSll && batch.linkType == kLinkTypeLinuxSll2;
-  if (batch.precision == output_.precision && !toSll) {
+  if (batch.precision == output_.precision && !toSll) [[likely]] {
     // The batch holds the record already encoded in host order with this
     // precision (and any clock offset applied): one copy, no re-encoding.
     out.appendEncoded(batch.record(i));
-  } else if (!toSll) {
-    RecordHeader header{0, 0, e.caplen, e.len};
-    setTimestamp(header, e.tsNs, output_.precision);
-    out.appendRecord(header, batch.data(i));
-  } else {
-    RecordHeader header{0, 0, e.caplen, e.len};
-    setTimestamp(header, e.tsNs, output_.precision);
-    const auto sll = convertSll2RecordToSll(header, batch.data(i));
-    if (!sll) {
-      ++s.stats.unconvertible;
-      return false;
-    }
-    out.appendRecord(sll->header, sll->sll, sll->payload);
-    caplen = sll->header.caplen;  // the SLL header is shorter
+    countWritten(s, e.tsNs, e.caplen);
+    return true;
   }
-  if (e.tsNs < lastWrittenNs_) {
+  return writeConverted(s, batch, i, out, toSll);
+}
+
+bool Merger::writeConverted(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out,
+                            bool toSll) {
+  const BatchEntry& e = batch.entry(i);
+  RecordHeader header{0, 0, e.caplen, e.len};
+  setTimestamp(header, e.tsNs, output_.precision);
+  if (!toSll) {
+    out.appendRecord(header, batch.data(i));
+    countWritten(s, e.tsNs, e.caplen);
+    return true;
+  }
+  const auto sll = convertSll2RecordToSll(header, batch.data(i));
+  if (!sll) {
+    ++s.stats.unconvertible;
+    return false;
+  }
+  out.appendRecord(sll->header, sll->sll, sll->payload);
+  countWritten(s, e.tsNs, sll->header.caplen);  // the SLL header is shorter
+  return true;
+}
+
+void Merger::countWritten(Stream& s, uint64_t tsNs, uint32_t caplen) {
+  if (tsNs < lastWrittenNs_) {
     ++s.stats.reordered;
   } else {
-    lastWrittenNs_ = e.tsNs;
+    lastWrittenNs_ = tsNs;
   }
   ++s.stats.packets;
   s.stats.bytes += caplen;
   if (streamLog_) streamLog_->push_back(static_cast<uint32_t>(&s - streams_.data()));
-  return true;
 }
 
 void Merger::retireBatch(Stream& s) {

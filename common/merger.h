@@ -128,6 +128,8 @@ class Merger {
   // too short to convert): it is counted, not written, and not counted by -c.
   bool emitTop(RecordBuffer& out);
   bool writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out);
+  bool writeConverted(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out, bool toSll);
+  void countWritten(Stream& s, uint64_t tsNs, uint32_t caplen);
   void retireBatch(Stream& s);
   void markEmpty(size_t index);
   void unmarkEmpty(size_t index);

@@ -14,6 +14,7 @@ void PacketBatch::add(uint64_t tsNs, const RecordHeader& header, std::span<const
 
 void PacketBatch::clear() {
   records_.clear();
+  view_ = nullptr;
   entries_.clear();
   maxTsNs_ = 0;
 }
@@ -21,12 +22,23 @@ void PacketBatch::clear() {
 void BatchCollector::onGlobalHeader(const GlobalHeader& header) {
   header_ = header;
   headerPending_ = true;
+  viewable_ = header.byteOrder == hostByteOrder();
   batch_.linkType = header.linkType & kLinkTypeMask;
   batch_.precision = header.precision;
 }
 
 void BatchCollector::onPacket(const PacketView& packet) {
   if (clockOffsetNs_ == 0) {
+    // A record whose 16 header bytes precede its data inside the stable input
+    // (not one the decoder reassembled in its own buffer) is kept in place.
+    // Compared as integers: the two may point into unrelated buffers.
+    const auto data = reinterpret_cast<uintptr_t>(packet.data.data());
+    const auto begin = reinterpret_cast<uintptr_t>(stableInput_.data());
+    if (viewable_ && !stableInput_.empty() && data >= begin + kRecordHeaderSize &&
+        data + packet.data.size() <= begin + stableInput_.size() &&
+        batch_.addView(stableInput_.data(), packet.data.data() - kRecordHeaderSize, packet.header)) {
+      return;
+    }
     batch_.addDecoded(packet.header, packet.data);
     return;
   }

@@ -19,10 +19,13 @@ namespace ddump {
 
 struct BatchEntry {
   uint64_t tsNs;    // timestamp normalised to nanoseconds since the epoch
-  uint32_t offset;  // of the encoded record (header first) in the batch's buffer
+  uint32_t offset;  // of the encoded record (header first): in the batch's buffer,
+                    // or with kViewBit set, from the batch's view base
   uint32_t caplen;
   uint32_t len;
 };
+
+inline constexpr uint32_t kViewBit = 1u << 31;
 
 class PacketBatch {
  public:
@@ -35,6 +38,21 @@ class PacketBatch {
     header.caplen = static_cast<uint32_t>(data.size());
     append(timestampNs(header, precision), header, data);
   }
+  // A record left where it is (no copy): `record` is its 16-byte header, in
+  // host byte order with this batch's precision, followed by its data, all
+  // inside memory that starts at `base` and outlives the batch. Every view
+  // record of a batch shares one base. Returns false (nothing added) when the
+  // record cannot be a view of `base`; the caller then copies it.
+  bool addView(const uint8_t* base, const uint8_t* record, const RecordHeader& header) {
+    if (view_ != nullptr && view_ != base) return false;
+    const auto distance = static_cast<size_t>(record - base);
+    if (record < base || distance >= kViewBit) return false;
+    view_ = base;
+    const uint64_t tsNs = timestampNs(header, precision);
+    entries_.push_back(BatchEntry{tsNs, static_cast<uint32_t>(distance) | kViewBit, header.caplen, header.len});
+    if (tsNs > maxTsNs_) maxTsNs_ = tsNs;
+    return true;
+  }
   // Empties the batch but keeps its memory, so batches can be recycled.
   void clear();
 
@@ -44,14 +62,13 @@ class PacketBatch {
   size_t memoryBytes() const { return records_.size() + entries_.size() * sizeof(BatchEntry); }
   const BatchEntry& entry(size_t i) const { return entries_[i]; }
   uint64_t maxTsNs() const { return maxTsNs_; }
-  std::span<const uint8_t> data(size_t i) const {
-    const BatchEntry& e = entries_[i];
-    return {records_.bytes().data() + e.offset + kRecordHeaderSize, e.caplen};
-  }
+  std::span<const uint8_t> data(size_t i) const { return record(i).subspan(kRecordHeaderSize); }
   // The whole encoded record: 16-byte header (host order) + data.
   std::span<const uint8_t> record(size_t i) const {
     const BatchEntry& e = entries_[i];
-    return {records_.bytes().data() + e.offset, kRecordHeaderSize + e.caplen};
+    const uint8_t* at = (e.offset & kViewBit) != 0 ? view_ + (e.offset & ~kViewBit)
+                                                   : records_.bytes().data() + e.offset;
+    return {at, kRecordHeaderSize + e.caplen};
   }
 
   // The link type of every record in the batch (a stream may reconnect to a
@@ -68,6 +85,7 @@ class PacketBatch {
   }
 
   RecordBuffer records_{hostByteOrder()};
+  const uint8_t* view_ = nullptr;  // base of the view records, if any
   std::vector<BatchEntry> entries_;
   uint64_t maxTsNs_ = 0;
 };
@@ -87,9 +105,15 @@ class BatchCollector : public DecoderSink {
   // Worker clock minus ours (--clock-offset): subtracted from every timestamp
   // so that the merge orders records on one clock (see clock_offset.h).
   void setClockOffset(int64_t offsetNs) { clockOffsetNs_ = offsetNs; }
+  // The input about to be decoded, when it stays untouched until every batch
+  // made from it has been merged (a file pulled by the merging thread): its
+  // records are then kept as views instead of copies. Empty: always copy.
+  void setStableInput(std::span<const uint8_t> input) { stableInput_ = input; }
 
  private:
   GlobalHeader header_;
+  std::span<const uint8_t> stableInput_;
+  bool viewable_ = false;  // the stream's records are host order, unshifted
   int64_t clockOffsetNs_ = 0;
   bool headerPending_ = false;
   PacketBatch batch_;
