@@ -8,6 +8,7 @@
 // timestamps the HIGHER stream index comes first, mergecap's order (see
 // merger.h), so the output never depends on the heap's internal layout.
 
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -39,7 +40,9 @@ class MergeHeap {
   // Bitwise rather than short-circuit: which stream is next is random in a
   // merge, so a branch here mispredicts about half the time.
   static bool before(const HeapKey& a, const HeapKey& b) {
-    return (a.tsNs < b.tsNs) | ((a.tsNs == b.tsNs) & (a.stream > b.stream));
+    const int earlier = a.tsNs < b.tsNs;
+    const int tieWins = (a.tsNs == b.tsNs) & (a.stream > b.stream);
+    return (earlier | tieWins) != 0;
   }
 
  private:
