@@ -60,6 +60,7 @@ class HttpSource : public Source {
   std::atomic<bool> aborted_{false};
   std::atomic<bool> timedOut_{false};
   std::atomic<bool> streaming_{false};  // a 200 pcap body is being read
+  int socket_ = -1;  // the current connection's socket (reader thread only)
   std::atomic<uint64_t> headerDeadlineNs_{0};  // 0: headers arrived / not connecting
   // State of the current attempt (reader thread only).
   int status_ = 0;

@@ -19,12 +19,24 @@ Status StreamFeeder::feed(std::span<const uint8_t> bytes, bool stable) {
   if (auto header = collector_.takeHeader()) {
     if (Status merged = hub_.onHeader(stream_, *header); !merged) return merged;
   }
-  if (collector_.hasPackets()) {
-    PacketBatch batch = collector_.takeBatch();
-    if (!hub_.onBatch(stream_, batch)) stopped_ = true;
-    collector_.adopt(std::move(batch));  // the hub swapped in a spent batch
-  }
+  flush();
   return decoded;
+}
+
+Status StreamFeeder::feedCoalescing(std::span<const uint8_t> bytes, bool morePending) {
+  const Status decoded = decoder_.feed(bytes, collector_);
+  if (auto header = collector_.takeHeader()) {
+    if (Status merged = hub_.onHeader(stream_, *header); !merged) return merged;
+  }
+  if (!decoded || !morePending || collector_.batchBytes() >= kCoalesceBytes) flush();
+  return decoded;
+}
+
+void StreamFeeder::flush() {
+  if (!collector_.hasPackets()) return;
+  PacketBatch batch = collector_.takeBatch();
+  if (!hub_.onBatch(stream_, batch)) stopped_ = true;
+  collector_.adopt(std::move(batch));  // the hub swapped in a spent batch
 }
 
 void StreamFeeder::reset() {

@@ -27,6 +27,12 @@ class StreamFeeder {
   // `stable`: the bytes stay untouched until the batches made from them have
   // been merged, so records may be kept as views of them (see runPulling).
   Status feed(std::span<const uint8_t> bytes, bool stable = false);
+  // The same, but the records may wait in the collector until it holds
+  // kCoalesceBytes, while `morePending` (more bytes are already on the
+  // socket, so another feed follows at once). One hand-off per many small
+  // network reads instead of one each; flush() ends any wait.
+  Status feedCoalescing(std::span<const uint8_t> bytes, bool morePending);
+  void flush();  // hands any waiting records to the hub
   Status finish() { return decoder_.finish(); }
   void reset();  // a new connection starts a new pcap stream
   // --clock-offset: worker clock minus ours, subtracted from its timestamps.
@@ -44,6 +50,8 @@ class StreamFeeder {
   BatchCollector collector_;
   bool stopped_ = false;
   int64_t clockOffsetNs_ = 0;
+
+  static constexpr size_t kCoalesceBytes = 64 * 1024;
 };
 
 class Source {

@@ -102,6 +102,7 @@ class BatchCollector : public DecoderSink {
   // Gives the collector a spent batch to fill next (its memory is reused).
   void adopt(PacketBatch&& spent);
   bool hasPackets() const { return !batch_.empty(); }
+  size_t batchBytes() const { return batch_.memoryBytes(); }
   // Worker clock minus ours (--clock-offset): subtracted from every timestamp
   // so that the merge orders records on one clock (see clock_offset.h).
   void setClockOffset(int64_t offsetNs) { clockOffsetNs_ = offsetNs; }
