@@ -12,23 +12,22 @@
 namespace ddump {
 
 Status StreamFeeder::feed(std::span<const uint8_t> bytes, bool stable) {
-  if (stable) collector_.setStableInput(bytes);
-  const Status decoded = decoder_.feed(bytes, collector_);
-  if (stable) collector_.setStableInput({});
-  // Records decoded before a failure are whole and valid: they still go out.
-  if (auto header = collector_.takeHeader()) {
-    if (Status merged = hub_.onHeader(stream_, *header); !merged) return merged;
-  }
-  flush();
-  return decoded;
+  return forward(bytes, stable, false);
 }
 
 Status StreamFeeder::feedCoalescing(std::span<const uint8_t> bytes, bool morePending) {
+  return forward(bytes, false, morePending);
+}
+
+Status StreamFeeder::forward(std::span<const uint8_t> bytes, bool stable, bool mayHold) {
+  if (stable) collector_.setStableInput(bytes);
   const Status decoded = decoder_.feed(bytes, collector_);
+  if (stable) collector_.setStableInput({});
   if (auto header = collector_.takeHeader()) {
     if (Status merged = hub_.onHeader(stream_, *header); !merged) return merged;
   }
-  if (!decoded || !morePending || collector_.batchBytes() >= kCoalesceBytes) flush();
+  // Records decoded before a failure are whole and valid: they still go out.
+  if (!decoded || !mayHold || collector_.batchBytes() >= kCoalesceBytes) flush();
   return decoded;
 }
 

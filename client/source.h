@@ -52,6 +52,9 @@ class StreamFeeder {
   int64_t clockOffsetNs_ = 0;
 
   static constexpr size_t kCoalesceBytes = 64 * 1024;
+  // Decodes, announces a new header, and hands the records on unless
+  // `mayHold` and the batch is still small.
+  Status forward(std::span<const uint8_t> bytes, bool stable, bool mayHold);
 };
 
 class Source {
