@@ -1,21 +1,24 @@
 #include "http_source.h"
 
-#include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
-#include <sys/ioctl.h>
 
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "http_request.h"
 #include "log.h"
 
 namespace ddump {
 namespace {
 
 constexpr size_t kErrorBodyLimit = 4096;
+// One socket read: a whole 64 KiB worker slice or several, or a burst of
+// small ones, per system call (httplib's compiled-in 4 KiB made recv and
+// poll half of the client's CPU time on a fast stream).
+constexpr size_t kReadBufferBytes = 256 * 1024;
 // A live stream may be silent for hours; httplib's per-read timeout must not
 // end it. Below 2^31 ms so httplib's int conversion cannot overflow.
 constexpr time_t kIdleForeverSec = 2'000'000;
@@ -45,27 +48,10 @@ std::string printable(const std::string& text, size_t limit = 300) {
   return out;
 }
 
-std::string resolvedAddress(const Target& target) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* result = nullptr;
-  if (getaddrinfo(target.host.c_str(), nullptr, &hints, &result) != 0 || !result) return "?";
-  char host[NI_MAXHOST] = "?";
-  getnameinfo(result->ai_addr, result->ai_addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
-  freeaddrinfo(result);
-  return host;
-}
-
 }  // namespace
 
 HttpSource::HttpSource(size_t stream, Target target, MergeHub& hub, const HttpSettings& settings)
-    : Source(stream, std::move(target), hub), settings_(settings) {}
-
-void HttpSource::onTlsInfo(const SSL* ssl, int where, int /*ret*/) {
-  if ((where & SSL_CB_HANDSHAKE_DONE) == 0) return;
-  auto* self = static_cast<HttpSource*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
-  if (self) self->tlsVersion_.store(SSL_get_version(ssl));
-}
+    : Source(stream, std::move(target), hub), settings_(settings), buffer_(kReadBufferBytes) {}
 
 std::unique_ptr<httplib::ClientImpl> HttpSource::makeClient(std::string& why) {
   std::unique_ptr<httplib::ClientImpl> client;
@@ -75,8 +61,6 @@ std::unique_ptr<httplib::ClientImpl> HttpSource::makeClient(std::string& why) {
     if (!ctx || !installClientChain(ctx, settings_.tls, why)) return nullptr;
     tls->enable_server_certificate_verification(!settings_.tls.insecure);
     if (!settings_.tls.caFile.empty()) tls->set_ca_cert_path(settings_.tls.caFile);
-    SSL_CTX_set_app_data(ctx, this);
-    SSL_CTX_set_info_callback(ctx, &HttpSource::onTlsInfo);
     client = std::move(tls);
   } else {
     client = std::make_unique<httplib::ClientImpl>(target_.host, target_.port);
@@ -88,69 +72,42 @@ std::unique_ptr<httplib::ClientImpl> HttpSource::makeClient(std::string& why) {
   client->set_write_timeout(sec, usec);
   client->set_read_timeout(kIdleForeverSec, 0);
   client->set_keep_alive(false);
-  client->set_socket_options([this](socket_t sock) { socket_ = sock; });
   client->set_follow_location(false);
   if (target_.hasUser) client->set_basic_auth(target_.user, target_.password);
   return client;
 }
 
-bool HttpSource::onResponse(const httplib::Response& response) {
-  headerDeadlineNs_ = 0;
+void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& connection) {
   responseNs_ = wallNowNs();
-  workerTime_ = response.get_header_value("X-Ddump-Time");
-  status_ = response.status;
-  contentType_ = response.get_header_value("Content-Type");
+  workerTime_ = head.field("X-Ddump-Time");
+  status_ = head.status;
+  contentType_ = head.field("Content-Type");
   {
     std::lock_guard<std::mutex> lock(clientMutex_);
-    captureId_ = response.get_header_value("X-Ddump-Capture-Id");
+    captureId_ = head.field("X-Ddump-Capture-Id");
   }
-  if (status_ != 200) return true;  // read the (bounded) body for the error text
+  if (status_ != 200) return;  // the caller reads the (bounded) body for the error text
+  headerDeadlineNs_ = 0;       // from here on a stream may be silent for hours
   streaming_ = true;
   state_ = TargetState::Streaming;
   if (contentType_.rfind(kPcapContentType, 0) != 0) {
     streamError_ = "unexpected Content-Type '" + printable(contentType_, 80) +
                    "' (expected " + kPcapContentType + "): not a ddump worker stream";
-    return false;
+    return;
   }
-  if (log::verbose()) {
-    std::string line = target_.display() + ": connected to " + resolvedAddress(target_) + " port " +
-                       std::to_string(target_.port);
-    if (const char* version = tlsVersion_.load()) line += std::string(" (") + version + ")";
-    line += ", worker host '" + printable(response.get_header_value("X-Ddump-Host"), 80) + "'";
-    line += ", filter '" + printable(response.get_header_value("X-Ddump-Filter"), 200) + "'";
-    line += ", link type " + printable(response.get_header_value("X-Ddump-Linktype"), 40);
-    const std::string workerTime = response.get_header_value("X-Ddump-Time");
-    char* end = nullptr;
-    const long long workerNs = std::strtoll(workerTime.c_str(), &end, 10);
-    if (!workerTime.empty() && end && *end == '\0') {
-      char offset[64];
-      std::snprintf(offset, sizeof offset, "%+.3f s",
-                    static_cast<double>(workerNs - wallNowNs()) / 1e9);
-      line += ", clock offset " + std::string(offset);
-    }
-    log::detail(line);
+  if (!log::verbose()) return;
+  std::string line = target_.display() + ": connected to " + connection.peerAddress() + " port " +
+                     std::to_string(target_.port);
+  if (const char* version = connection.tlsVersion()) line += std::string(" (") + version + ")";
+  line += ", worker host '" + printable(head.field("X-Ddump-Host"), 80) + "'";
+  line += ", filter '" + printable(head.field("X-Ddump-Filter"), 200) + "'";
+  line += ", link type " + printable(head.field("X-Ddump-Linktype"), 40);
+  if (const auto workerNs = parseWorkerTime(workerTime_)) {
+    char offset[64];
+    std::snprintf(offset, sizeof offset, "%+.3f s", static_cast<double>(*workerNs - wallNowNs()) / 1e9);
+    line += ", clock offset " + std::string(offset);
   }
-  return true;
-}
-
-bool HttpSource::onBody(const char* data, size_t size, StreamFeeder& feeder) {
-  if (aborted_) return false;
-  if (status_ != 200) {
-    errorBody_.append(data, std::min(size, kErrorBodyLimit - errorBody_.size()));
-    return errorBody_.size() < kErrorBodyLimit;
-  }
-  // httplib hands the body over in 4 KiB pieces; while more bytes already
-  // wait on the socket, records are gathered into bigger batches (one merge
-  // hand-off and wake-up per 64 KiB instead of per piece). Nothing waits on
-  // an idle socket: with no byte pending the batch goes out at once.
-  int pending = 0;
-  const bool more = socket_ >= 0 && ::ioctl(socket_, FIONREAD, &pending) == 0 && pending > 0;
-  const Status status = feeder.feedCoalescing({reinterpret_cast<const uint8_t*>(data), size}, more);
-  if (!status) {
-    streamError_ = status.error().message;
-    return false;
-  }
-  return !feeder.stopped();
+  log::detail(line);
 }
 
 std::string HttpSource::statusError() const {
@@ -168,32 +125,100 @@ std::string HttpSource::statusError() const {
   return text + ": " + printable(errorBody_, 200);
 }
 
-std::string HttpSource::transportError(httplib::Error error, long verifyResult,
-                                       const std::string& tlsDetail) const {
+std::string HttpSource::transportError(const std::string& reason) const {
   if (timedOut_) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%g", settings_.connectTimeoutSec);
     return std::string("no response headers within ") + seconds + " s";
   }
-  std::string text;
-  switch (error) {
-    case httplib::Error::Connection: text = "connection failed (refused or unreachable)"; break;
-    case httplib::Error::ConnectionTimeout: text = "connect timed out"; break;
-    case httplib::Error::Read: text = "connection closed or read failed"; break;
-    case httplib::Error::Write: text = "write failed"; break;
-    case httplib::Error::SSLConnection: text = "TLS handshake failed"; break;
-    case httplib::Error::SSLLoadingCerts: text = "cannot load CA certificates"; break;
-    case httplib::Error::SSLServerVerification:
-      text = verifyResult != X509_V_OK
-                 ? std::string("server certificate not trusted: ") +
-                       X509_verify_cert_error_string(verifyResult)
-                 : "server certificate does not match host name " + target_.host;
-      break;
-    default: text = httplib::to_string(error); break;
+  if (status_ == 200) return "connection lost mid-stream: " + reason;
+  return "cannot connect to " + target_.authority() + ": " + reason;
+}
+
+Status HttpSource::readHead(HttpConnection& connection, HttpHeadParser& parser,
+                            std::span<const uint8_t>& bodyStart) {
+  while (!parser.complete()) {
+    auto got = connection.read(buffer_.data(), buffer_.size());
+    if (!got) return got.error();
+    if (*got == 0) return makeError(ErrorCode::Network, "connection closed before the response headers");
+    auto used = parser.feed({buffer_.data(), *got});
+    if (!used) return used.error();
+    bodyStart = std::span<const uint8_t>(buffer_.data(), *got).subspan(*used);
   }
-  if (!tlsDetail.empty() && error == httplib::Error::SSLConnection) text += ": " + tlsDetail;
-  if (status_ == 200) return "connection lost mid-stream: " + text;
-  return "cannot connect to " + target_.authority() + ": " + text;
+  return Status::success();
+}
+
+Status HttpSource::pumpBody(HttpConnection& connection, HttpBodyDecoder& body,
+                            std::span<const uint8_t> bytes, const PieceSink& onPiece,
+                            const std::function<void()>& onDrained) {
+  for (;;) {
+    while (!bytes.empty() && !body.done()) {
+      auto step = body.next(bytes);
+      if (!step) {
+        streamError_ = step.error().message;  // a hostile or broken stream: not retried
+        return Status::success();
+      }
+      bytes = bytes.subspan(step->consumed);
+      if (!step->data.empty() && !onPiece(step->data)) return Status::success();
+    }
+    if (body.done()) return Status::success();
+    if (!connection.pending()) onDrained();
+    auto got = connection.read(buffer_.data(), buffer_.size());
+    if (!got) return got.error();
+    if (*got == 0) return body.endOfInput();
+    bytes = {buffer_.data(), *got};
+  }
+}
+
+Status HttpSource::exchange(HttpConnection& connection, StreamFeeder& feeder) {
+  const int timeoutMs = static_cast<int>(settings_.connectTimeoutSec * 1000);
+  if (Status s = connection.open(target_, tls_.get(), timeoutMs); !s) return s;
+  GetRequest request{target_.authority(),
+                     requestTarget(target_, settings_.capture),
+                     {{"Accept", kPcapContentType}, {"User-Agent", "ddump/0.1"}},
+                     target_.hasUser,
+                     target_.user,
+                     target_.password};
+  auto bytes = formatGetRequest(request);
+  if (!bytes) return bytes.error();
+  const int64_t sendNs = wallNowNs();
+  if (Status s = connection.writeAll(*bytes, timeoutMs); !s) return s;
+  HttpHeadParser parser;
+  std::span<const uint8_t> bodyStart;
+  if (Status s = readHead(connection, parser, bodyStart); !s) return s;
+  onResponse(parser.head(), connection);
+  if (!streamError_.empty()) return Status::success();
+  uint64_t contentLength = 0;
+  auto framing = bodyFraming(parser.head(), contentLength);
+  if (!framing) return framing.error();
+  HttpBodyDecoder body(*framing, contentLength);
+  if (status_ != 200) {
+    return pumpBody(
+        connection, body, bodyStart,
+        [this](std::span<const uint8_t> piece) {
+          errorBody_.append(reinterpret_cast<const char*>(piece.data()),
+                            std::min(piece.size(), kErrorBodyLimit - errorBody_.size()));
+          return errorBody_.size() < kErrorBodyLimit;
+        },
+        [] {});
+  }
+  addClockSample(sendNs, workerTime_, responseNs_);
+  applyClockOffset(feeder);
+  // Records from one socket read wait in the collector (up to its 64 KiB
+  // batch) only while more bytes are already there to be read; once the
+  // socket is drained they go to the merge at once, so an idle or dying
+  // stream never holds records back.
+  return pumpBody(
+      connection, body, bodyStart,
+      [this, &feeder](std::span<const uint8_t> piece) {
+        if (aborted_) return false;
+        if (const Status status = feeder.feedCoalescing(piece, true); !status) {
+          streamError_ = status.error().message;
+          return false;
+        }
+        return !feeder.stopped();
+      },
+      [&feeder] { feeder.flush(); });
 }
 
 HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
@@ -202,63 +227,43 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
   errorBody_.clear();
   streamError_.clear();
   timedOut_ = false;
-  std::string why;
-  auto client = makeClient(why);
-  if (!client) {
-    fail(why);
-    return Attempt::Failed;
+  if (target_.kind == TargetKind::Https && !tls_) {
+    auto tls = makeClientTlsContext(settings_.tls);
+    if (!tls) {
+      fail(tls.error().message);
+      return Attempt::Failed;
+    }
+    tls_ = std::move(*tls);
   }
-  httplib::ClientImpl* raw = client.get();
+  auto connection = std::make_unique<HttpConnection>();
+  HttpConnection* raw = connection.get();
   {
     std::lock_guard<std::mutex> lock(clientMutex_);
     if (aborted_) return Attempt::Stopped;
-    client_ = std::move(client);
+    connection_ = std::move(connection);
   }
-  const httplib::Headers headers = {{"Accept", kPcapContentType},
-                                    {"Host", target_.authority()},
-                                    {"User-Agent", "ddump/0.1"}};
-  // Covers connect, TLS handshake and response headers.
+  // Covers connect, TLS handshake, response headers and an error body.
   headerDeadlineNs_ = steadyNowNs() + static_cast<uint64_t>(settings_.connectTimeoutSec * 2e9);
-  const std::string path = requestTarget(target_, settings_.capture);
-  ERR_clear_error();
-  const int64_t sendNs = wallNowNs();
-  auto result = raw->Get(
-      path, headers,
-      [this, &feeder, sendNs](const httplib::Response& r) {
-        if (!onResponse(r)) return false;
-        if (status_ == 200) {
-          addClockSample(sendNs, workerTime_, responseNs_);
-          applyClockOffset(feeder);
-        }
-        return true;
-      },
-      [this, &feeder](const char* data, size_t size) { return onBody(data, size, feeder); });
+  const Status outcome = exchange(*raw, feeder);
   feeder.flush();  // records gathered before the body ended (or failed) still go out
-  socket_ = -1;
   headerDeadlineNs_ = 0;
   streaming_ = false;
-  // OpenSSL keeps errors per thread: read the handshake's reason right here.
-  const std::string tlsDetail = ERR_peek_last_error() != 0 ? openSslError() : "";
-  long verifyResult = X509_V_OK;
-  if (target_.kind == TargetKind::Https) {
-    verifyResult = static_cast<httplib::SSLClient*>(raw)->get_openssl_verify_result();
-  }
   {
     std::lock_guard<std::mutex> lock(clientMutex_);
-    client_.reset();
+    connection_.reset();
   }
   if (aborted_ || feeder.stopped()) return Attempt::Stopped;
   if (!streamError_.empty()) {
     fail(streamError_);
     return Attempt::Failed;
   }
-  if (!result) {
-    lastError_ = transportError(result.error(), verifyResult, tlsDetail);
-    return Attempt::Failed;
-  }
-  if (status_ != 200) {
+  if (status_ != 0 && status_ != 200) {
     lastError_ = statusError();
     return status_ >= 400 && status_ < 500 ? Attempt::Refused : Attempt::Failed;
+  }
+  if (!outcome) {
+    lastError_ = transportError(outcome.error().message);
+    return Attempt::Failed;
   }
   if (Status s = feeder.finish(); !s) {
     lastError_ = s.error().message;
@@ -352,7 +357,7 @@ void HttpSource::run() {
 void HttpSource::abort() {
   aborted_ = true;
   std::lock_guard<std::mutex> lock(clientMutex_);
-  if (client_) client_->stop();
+  if (connection_) connection_->stop();
 }
 
 void HttpSource::watchdog(uint64_t steadyNowNs) {
@@ -361,7 +366,7 @@ void HttpSource::watchdog(uint64_t steadyNowNs) {
   headerDeadlineNs_ = 0;
   timedOut_ = true;
   std::lock_guard<std::mutex> lock(clientMutex_);
-  if (client_) client_->stop();
+  if (connection_) connection_->stop();
 }
 
 void HttpSource::fetchKernelDrops() {

@@ -1,7 +1,8 @@
 #pragma once
-// A worker URL read with cpp-httplib: GET, check status and Content-Type,
-// stream the chunked body through a StreamFeeder. Every httplib callback
-// returns a value and never throws.
+// A worker URL. The capture stream is read on our own HttpConnection (big
+// reads; body framing by common/http_body's state machines) and fed through a
+// StreamFeeder; the small JSON requests before and after it (/interfaces,
+// /stats) use cpp-httplib. Nothing on the streaming path throws.
 
 #include <atomic>
 #include <httplib.h>
@@ -10,7 +11,14 @@
 #include <mutex>
 #include <string>
 
+#include <functional>
+#include <span>
+#include <vector>
+
 #include "clock_offset.h"
+#include "http_body.h"
+#include "http_connection.h"
+#include "http_response_head.h"
 #include "output.h"
 #include "source.h"
 #include "tls.h"
@@ -40,14 +48,23 @@ class HttpSource : public Source {
 
  private:
   enum class Attempt { Done, Failed, Refused, Stopped };
+  using PieceSink = std::function<bool(std::span<const uint8_t>)>;
+
   Attempt attempt(StreamFeeder& feeder);
+  // Connect, request, response head, body: the whole of one attempt.
+  Status exchange(HttpConnection& connection, StreamFeeder& feeder);
+  Status readHead(HttpConnection& connection, HttpHeadParser& parser,
+                  std::span<const uint8_t>& bodyStart);
+  // Hands each piece of payload to `onPiece` (false: stop) and calls
+  // `onDrained` whenever every byte received so far has been handed on and
+  // none waits on the socket.
+  Status pumpBody(HttpConnection& connection, HttpBodyDecoder& body,
+                  std::span<const uint8_t> bytes, const PieceSink& onPiece,
+                  const std::function<void()>& onDrained);
   std::unique_ptr<httplib::ClientImpl> makeClient(std::string& why);
-  bool onResponse(const httplib::Response& response);
-  bool onBody(const char* data, size_t size, StreamFeeder& feeder);
+  void onResponse(const HttpResponseHead& head, const HttpConnection& connection);
   std::string statusError() const;
-  std::string transportError(httplib::Error error, long verifyResult,
-                             const std::string& tlsDetail) const;
-  static void onTlsInfo(const SSL* ssl, int where, int ret);
+  std::string transportError(const std::string& reason) const;
   // Before the first capture request: the worker's interface names (pcapng)
   // and clock samples from its X-Ddump-Time (--clock-offset auto).
   void probeWorker();
@@ -56,11 +73,12 @@ class HttpSource : public Source {
 
   HttpSettings settings_;
   std::mutex clientMutex_;
-  std::unique_ptr<httplib::ClientImpl> client_;  // guarded by clientMutex_
+  std::unique_ptr<HttpConnection> connection_;  // guarded by clientMutex_
+  SslCtxPtr tls_;                               // https: made once, shared by every attempt
+  std::vector<uint8_t> buffer_;                 // socket reads land here
   std::atomic<bool> aborted_{false};
   std::atomic<bool> timedOut_{false};
   std::atomic<bool> streaming_{false};  // a 200 pcap body is being read
-  int socket_ = -1;  // the current connection's socket (reader thread only)
   std::atomic<uint64_t> headerDeadlineNs_{0};  // 0: headers arrived / not connecting
   // State of the current attempt (reader thread only).
   int status_ = 0;
@@ -69,9 +87,6 @@ class HttpSource : public Source {
   std::string streamError_;
   std::string captureId_;  // guarded by clientMutex_ (read by the progress thread)
   std::string lastError_;
-  // Written by OpenSSL's info callback on whichever thread handshakes;
-  // SSL_get_version returns static strings, so a pointer is enough.
-  std::atomic<const char*> tlsVersion_{nullptr};
   std::atomic<uint64_t> kernelDrops_{0};
   std::atomic<bool> dropsKnown_{false};
   ClockOffsetFilter clock_;

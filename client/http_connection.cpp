@@ -1,0 +1,289 @@
+#include "http_connection.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace ddump {
+namespace {
+
+Error networkError(std::string message) { return makeError(ErrorCode::Network, std::move(message)); }
+
+int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Milliseconds left until `deadline` (never negative), for poll().
+int msLeft(int64_t deadline) {
+  const int64_t left = deadline - steadyMs();
+  return left > 0 ? static_cast<int>(left) : 0;
+}
+
+bool isIpLiteral(const std::string& host) {
+  in6_addr scratch{};
+  return inet_pton(AF_INET, host.c_str(), &scratch) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), &scratch) == 1;
+}
+
+}  // namespace
+
+Result<SslCtxPtr> makeClientTlsContext(const TlsConfig& config) {
+  SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
+  if (!ctx) return networkError("cannot create a TLS context: " + openSslError());
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+  // A close without close_notify reads as the end of the stream; the body's
+  // own framing (chunked, Content-Length) still tells a cut-short body.
+  SSL_CTX_set_options(ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+  // Read-ahead: OpenSSL fills its buffer with whatever the socket holds
+  // instead of two recv() calls (header, then body) per 16 KiB TLS record.
+  SSL_CTX_set_read_ahead(ctx.get(), 1);
+  SSL_CTX_set_default_read_buffer_len(ctx.get(), 256 * 1024);
+  if (config.insecure) {
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+  } else {
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+    // --ca replaces the system store: it must really be the trust root.
+    const int loaded = config.caFile.empty()
+                           ? SSL_CTX_set_default_verify_paths(ctx.get())
+                           : SSL_CTX_load_verify_locations(ctx.get(), config.caFile.c_str(), nullptr);
+    if (loaded != 1) return networkError("cannot load CA certificates: " + openSslError());
+  }
+  std::string why;
+  if (!installClientChain(ctx.get(), config, why)) return networkError(why);
+  return ctx;
+}
+
+HttpConnection::HttpConnection() : stopFd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+HttpConnection::~HttpConnection() {
+  ssl_.reset();
+  if (fd_ >= 0) ::close(fd_);
+  if (stopFd_ >= 0) ::close(stopFd_);
+}
+
+void HttpConnection::stop() {
+  if (stopFd_ >= 0) (void)::eventfd_write(stopFd_, 1);
+}
+
+HttpConnection::Wait HttpConnection::waitFor(short events, int timeoutMs) const {
+  pollfd fds[2] = {{fd_, events, 0}, {stopFd_, POLLIN, 0}};
+  const int64_t deadline = steadyMs() + timeoutMs;
+  for (;;) {
+    const int n = ::poll(fds, 2, timeoutMs < 0 ? -1 : msLeft(deadline));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Wait::Failed;
+    if (fds[1].revents != 0) return Wait::Stopped;
+    if (n == 0) return Wait::TimedOut;
+    return Wait::Ready;  // readable, writable, or an error the next call reports
+  }
+}
+
+Error HttpConnection::stopped() const { return networkError("stopped"); }
+
+bool HttpConnection::stopRequested() const {
+  pollfd fd = {stopFd_, POLLIN, 0};
+  return ::poll(&fd, 1, 0) > 0;
+}
+
+Status HttpConnection::open(const Target& target, SSL_CTX* tls, int timeoutMs) {
+  if (stopFd_ < 0) return networkError(std::string("eventfd: ") + std::strerror(errno));
+  const int64_t deadline = steadyMs() + timeoutMs;
+  if (Status s = connectTcp(target, timeoutMs); !s) return s;
+  if (!tls) return Status::success();
+  return handshake(target, tls, msLeft(deadline));
+}
+
+Status HttpConnection::connectTcp(const Target& target, int timeoutMs) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  const std::string port = std::to_string(target.port);
+  if (const int rc = ::getaddrinfo(target.host.c_str(), port.c_str(), &hints, &list); rc != 0) {
+    return networkError("cannot resolve host name '" + target.host + "': " + gai_strerror(rc));
+  }
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(list, &freeaddrinfo);
+  const int64_t deadline = steadyMs() + timeoutMs;
+  Status last = networkError("connection failed: no address");
+  for (const addrinfo* a = list; a; a = a->ai_next) {
+    last = connectOne(a->ai_addr, a->ai_addrlen, a->ai_family, msLeft(deadline));
+    if (last) {
+      char host[NI_MAXHOST] = "?";
+      ::getnameinfo(a->ai_addr, a->ai_addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
+      peer_ = host;
+      return last;
+    }
+    if (stopRequested()) return stopped();
+  }
+  return last;
+}
+
+Status HttpConnection::connectOne(const void* address, unsigned length, int family, int timeoutMs) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return networkError(std::string("socket: ") + std::strerror(errno));
+  if (::connect(fd_, static_cast<const sockaddr*>(address), length) == 0) return Status::success();
+  if (errno != EINPROGRESS) return networkError(std::string("connection failed: ") + std::strerror(errno));
+  switch (waitFor(POLLOUT, timeoutMs)) {
+    case Wait::Stopped: return stopped();
+    case Wait::TimedOut: return networkError("connect timed out");
+    case Wait::Failed: return networkError(std::string("poll: ") + std::strerror(errno));
+    case Wait::Ready: break;
+  }
+  int error = 0;
+  socklen_t size = sizeof error;
+  if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
+  if (error != 0) return networkError(std::string("connection failed: ") + std::strerror(error));
+  return Status::success();
+}
+
+Status HttpConnection::handshake(const Target& target, SSL_CTX* tls, int timeoutMs) {
+  ssl_.reset(SSL_new(tls));
+  if (!ssl_ || SSL_set_fd(ssl_.get(), fd_) != 1) return networkError("TLS setup: " + openSslError());
+  SSL* ssl = ssl_.get();
+  // Host name verification (RFC 6125): a DNS name, or an IP literal against
+  // the certificate's IP SANs. SNI carries DNS names only (RFC 6066 §3).
+  if (isIpLiteral(target.host)) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), target.host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(ssl, target.host.c_str());
+    SSL_set1_host(ssl, target.host.c_str());
+  }
+  const int64_t deadline = steadyMs() + timeoutMs;
+  ERR_clear_error();
+  for (;;) {
+    const int rc = SSL_connect(ssl);
+    if (rc == 1) return Status::success();
+    const int code = SSL_get_error(ssl, rc);
+    const short events = code == SSL_ERROR_WANT_READ ? POLLIN : code == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+    if (events == 0) return tlsError(target, SSL_get_verify_result(ssl));
+    switch (waitFor(events, msLeft(deadline))) {
+      case Wait::Stopped: return stopped();
+      case Wait::TimedOut: return networkError("TLS handshake timed out");
+      case Wait::Failed: return networkError(std::string("poll: ") + std::strerror(errno));
+      case Wait::Ready: break;
+    }
+  }
+}
+
+Error HttpConnection::tlsError(const Target& target, long verifyResult) const {
+  if (verifyResult == X509_V_ERR_HOSTNAME_MISMATCH || verifyResult == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+    return networkError("server certificate does not match host name " + target.host);
+  }
+  if (verifyResult != X509_V_OK) {
+    return networkError(std::string("server certificate not trusted: ") +
+                        X509_verify_cert_error_string(verifyResult));
+  }
+  return networkError("TLS handshake failed: " + openSslError());
+}
+
+Status HttpConnection::writeAll(std::string_view bytes, int timeoutMs) {
+  const int64_t deadline = steadyMs() + timeoutMs;
+  while (!bytes.empty()) {
+    short events = POLLOUT;
+    if (ssl_) {
+      const int n = SSL_write(ssl_.get(), bytes.data(), static_cast<int>(bytes.size()));
+      if (n > 0) {
+        bytes.remove_prefix(static_cast<size_t>(n));
+        continue;
+      }
+      const int code = SSL_get_error(ssl_.get(), n);
+      if (code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE) {
+        return networkError("write failed: " + openSslError());
+      }
+      events = code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+    } else {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        bytes.remove_prefix(static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        return networkError(std::string("write failed: ") + std::strerror(errno));
+      }
+    }
+    switch (waitFor(events, msLeft(deadline))) {
+      case Wait::Stopped: return stopped();
+      case Wait::TimedOut: return networkError("write timed out");
+      case Wait::Failed: return networkError(std::string("poll: ") + std::strerror(errno));
+      case Wait::Ready: break;
+    }
+  }
+  return Status::success();
+}
+
+Result<size_t> HttpConnection::read(uint8_t* buffer, size_t capacity) {
+  const int size = static_cast<int>(std::min<size_t>(capacity, 1u << 30));
+  for (;;) {
+    short events = POLLIN;
+    if (ssl_) {
+      ERR_clear_error();
+      errno = 0;
+      const int n = SSL_read(ssl_.get(), buffer, size);
+      if (n > 0) return static_cast<size_t>(n) + readDecrypted(buffer + n, size - n);
+      const int code = SSL_get_error(ssl_.get(), n);
+      if (code == SSL_ERROR_ZERO_RETURN) return size_t{0};
+      if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0) return size_t{0};
+      if (code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE) {
+        return networkError("read failed: " + (code == SSL_ERROR_SYSCALL && errno != 0
+                                                   ? std::string(std::strerror(errno))
+                                                   : openSslError()));
+      }
+      events = code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+    } else {
+      const ssize_t n = ::recv(fd_, buffer, static_cast<size_t>(size), 0);
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno != EAGAIN && errno != EINTR) {
+        return networkError(std::string("read failed: ") + std::strerror(errno));
+      }
+    }
+    switch (waitFor(events, -1)) {
+      case Wait::Stopped: return stopped();
+      case Wait::TimedOut:  // no timeout was set
+      case Wait::Failed: return networkError(std::string("poll: ") + std::strerror(errno));
+      case Wait::Ready: break;
+    }
+  }
+}
+
+// SSL_read returns one TLS record (at most 16 KiB) per call: records already
+// received are gathered into the same buffer, so a TLS stream is handed on
+// in pieces as big as a plain one's.
+size_t HttpConnection::readDecrypted(uint8_t* buffer, int capacity) {
+  size_t total = 0;
+  while (capacity > 0 && SSL_has_pending(ssl_.get()) == 1) {
+    const int n = SSL_read(ssl_.get(), buffer + total, capacity);
+    if (n <= 0) break;  // the next read() sees the same condition again
+    total += static_cast<size_t>(n);
+    capacity -= n;
+  }
+  return total;
+}
+
+bool HttpConnection::pending() const {
+  // SSL_has_pending also sees read-ahead bytes not yet decrypted.
+  if (ssl_ && SSL_has_pending(ssl_.get()) == 1) return true;
+  int bytes = 0;
+  return fd_ >= 0 && ::ioctl(fd_, FIONREAD, &bytes) == 0 && bytes > 0;
+}
+
+const char* HttpConnection::tlsVersion() const {
+  return ssl_ ? SSL_get_version(ssl_.get()) : nullptr;
+}
+
+}  // namespace ddump

@@ -1,0 +1,77 @@
+#pragma once
+// One HTTP/1.1 connection to a worker, plain or TLS, read with our own
+// buffers: the streaming body is read in 256 KiB gulps instead of httplib's
+// compiled-in 4 KiB (Debian's libcpp-httplib is a shared library, so its
+// CPPHTTPLIB_RECV_BUFSIZ cannot be raised). The socket is non-blocking and
+// every wait is a poll() on it and on a stop eventfd, so stop() from any
+// thread ends a connect, handshake or read at once.
+//
+// Errors are return values (the streaming path never throws); each message
+// is one line that says what failed.
+
+#include <openssl/ssl.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "result.h"
+#include "target.h"
+#include "tls.h"
+
+namespace ddump {
+
+struct SslDeleter {
+  void operator()(SSL* ssl) const { SSL_free(ssl); }
+};
+struct SslCtxDeleter {
+  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+};
+using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
+
+// A client TLS context: server verified against --ca or the system store
+// (SSL_CERT_FILE / SSL_CERT_DIR honoured), the client chain for mTLS.
+Result<SslCtxPtr> makeClientTlsContext(const TlsConfig& config);
+
+class HttpConnection {
+ public:
+  HttpConnection();
+  ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  // TCP connect to every address of host:port in turn within timeoutMs, then
+  // the TLS handshake when `tls` is given (SNI and host name verification).
+  Status open(const Target& target, SSL_CTX* tls, int timeoutMs);
+  Status writeAll(std::string_view bytes, int timeoutMs);
+  // Blocks until some bytes arrive (no timeout: a live stream may be silent
+  // for hours; stop() ends the wait). 0 means the peer closed the stream.
+  Result<size_t> read(uint8_t* buffer, size_t capacity);
+  // True when more bytes can be read at once without waiting.
+  bool pending() const;
+  // Thread-safe: makes the current and every later wait fail.
+  void stop();
+
+  std::string peerAddress() const { return peer_; }
+  const char* tlsVersion() const;
+
+ private:
+  enum class Wait { Ready, Stopped, TimedOut, Failed };
+  Wait waitFor(short events, int timeoutMs) const;
+  Status connectTcp(const Target& target, int timeoutMs);
+  Status connectOne(const void* address, unsigned length, int family, int timeoutMs);
+  Status handshake(const Target& target, SSL_CTX* tls, int timeoutMs);
+  size_t readDecrypted(uint8_t* buffer, int capacity);
+  Error tlsError(const Target& target, long verifyResult) const;
+  Error stopped() const;
+  bool stopRequested() const;
+
+  int fd_ = -1;
+  int stopFd_ = -1;  // eventfd: readable once stop() was called
+  std::unique_ptr<SSL, SslDeleter> ssl_;
+  std::string peer_;
+};
+
+}  // namespace ddump
