@@ -125,12 +125,14 @@ std::string HttpSource::statusError() const {
   return text + ": " + printable(errorBody_, 200);
 }
 
-std::string HttpSource::transportError(const std::string& reason) const {
+std::string HttpSource::transportError(const Error& error) const {
+  const std::string& reason = error.message;
   if (timedOut_) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%g", settings_.connectTimeoutSec);
     return std::string("no response headers within ") + seconds + " s";
   }
+  if (error.code == ErrorCode::Http) return reason;  // connected, but the answer is not HTTP
   if (status_ == 200) return "connection lost mid-stream: " + reason;
   return "cannot connect to " + target_.authority() + ": " + reason;
 }
@@ -262,7 +264,7 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
     return status_ >= 400 && status_ < 500 ? Attempt::Refused : Attempt::Failed;
   }
   if (!outcome) {
-    lastError_ = transportError(outcome.error().message);
+    lastError_ = transportError(outcome.error());
     return Attempt::Failed;
   }
   if (Status s = feeder.finish(); !s) {

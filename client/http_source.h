@@ -64,7 +64,7 @@ class HttpSource : public Source {
   std::unique_ptr<httplib::ClientImpl> makeClient(std::string& why);
   void onResponse(const HttpResponseHead& head, const HttpConnection& connection);
   std::string statusError() const;
-  std::string transportError(const std::string& reason) const;
+  std::string transportError(const Error& error) const;
   // Before the first capture request: the worker's interface names (pcapng)
   // and clock samples from its X-Ddump-Time (--clock-offset auto).
   void probeWorker();

@@ -68,3 +68,56 @@ timeout 20 "$DDUMP" -q --connect-timeout 2 "127.0.0.1:1" >out.pcap 2>err.txt || 
 assert_eq 1 "$st" "refused connection exit status"
 assert_contains "$(cat err.txt)" "http://127.0.0.1:1/capture: cannot connect to 127.0.0.1:1: connection failed" "connect error"
 pass "connection refused reported"
+
+# Broken HTTP framing, which no real server library would send: a raw server
+# answers each path with the bytes below. The client's own chunked and head
+# parsers must end that target cleanly, keeping the whole records before.
+cat >raw_server.py <<'PY'
+import socket, struct, sys
+hdr = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+rec = lambda i: struct.pack("<IIII", 1700000000, i, 8, 8) + bytes(8)
+pcap = hdr + rec(1) + rec(2)                      # 24 + 2 x 24 bytes
+ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.tcpdump.pcap\r\n"
+chunk = lambda b: b"%x\r\n" % len(b) + b + b"\r\n"
+answers = {
+    "/bad-chunk-size": ok + b"Transfer-Encoding: chunked\r\n\r\n" + chunk(pcap) + b"zz\r\n",
+    "/chunk-overrun": ok + b"Transfer-Encoding: chunked\r\n\r\n" + chunk(pcap) + b"4\r\nabcdefgh\r\n",
+    "/short-length": ok + b"Content-Length: 200\r\n\r\n" + pcap,
+    "/bad-header": b"HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
+    "/not-http": b"SSH-2.0-OpenSSH_9.2\r\n\r\n",
+    "/gzip": ok + b"Transfer-Encoding: gzip\r\n\r\n" + pcap,
+}
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(16)
+print(srv.getsockname()[1], flush=True)
+while True:
+    conn, _ = srv.accept()
+    request = b""
+    while b"\r\n\r\n" not in request:
+        data = conn.recv(4096)
+        if not data: break
+        request += data
+    path = request.split(b" ")[1].decode() if b" " in request else "/"
+    conn.sendall(answers.get(path.split("?")[0], b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+    conn.close()
+PY
+spawn raw /usr/bin/python3 raw_server.py
+wait_for_file_lines "$(log_out raw)" 1 10 || fail "raw server did not start: $(cat "$(log_err raw)")"
+raw="http://127.0.0.1:$(head -1 "$(log_out raw)")"
+cases=(
+    "bad-chunk-size|2|bad chunked encoding: chunk size is not a hex number at byte 78 of the body"
+    "chunk-overrun|2|bad chunked encoding: chunk data not followed by CRLF (chunk size wrong?) at byte 85 of the body"
+    "short-length|2|connection lost mid-stream: connection closed after 72 of 200 body bytes"
+    "bad-header|0|bad HTTP response: malformed header line 'No colon here'"
+    "not-http|0|bad HTTP response: status line 'SSH-2.0-OpenSSH_9.2' is not HTTP/1.x"
+    "gzip|0|bad HTTP response: unsupported Transfer-Encoding 'gzip'"
+)
+for c in "${cases[@]}"; do
+    IFS='|' read -r path packets text <<<"$c"
+    st=0
+    timeout 20 "$DDUMP" -q "$raw/$path" >out.pcap 2>err.txt || st=$?
+    assert_eq 1 "$st" "$path: exit status"
+    assert_eq 1 "$(wc -l <err.txt)" "$path: exactly one stderr line: $(cat err.txt)"
+    assert_contains "$(cat err.txt)" "ddump: $raw/$path: $text" "$path: error line"
+    assert_eq "$packets" "$(valid_pcap out.pcap)" "$path: whole records on stdout"
+done
+pass "broken HTTP framing (chunk size, overrun, short body, bad head, other coding) ends the target cleanly"
