@@ -227,8 +227,9 @@ Status HttpConnection::writeAll(std::string_view bytes, int timeoutMs) {
   return Status::success();
 }
 
-Result<size_t> HttpConnection::read(uint8_t* buffer, size_t capacity) {
+Result<size_t> HttpConnection::read(uint8_t* buffer, size_t capacity, int timeoutMs) {
   const int size = static_cast<int>(std::min<size_t>(capacity, 1u << 30));
+  const int64_t deadline = steadyMs() + timeoutMs;
   for (;;) {
     short events = POLLIN;
     if (ssl_) {
@@ -252,9 +253,9 @@ Result<size_t> HttpConnection::read(uint8_t* buffer, size_t capacity) {
         return networkError(std::string("read failed: ") + std::strerror(errno));
       }
     }
-    switch (waitFor(events, -1)) {
+    switch (waitFor(events, timeoutMs < 0 ? -1 : msLeft(deadline))) {
       case Wait::Stopped: return stopped();
-      case Wait::TimedOut:  // no timeout was set
+      case Wait::TimedOut: return networkError("read timed out");
       case Wait::Failed: return networkError(std::string("poll: ") + std::strerror(errno));
       case Wait::Ready: break;
     }

@@ -46,9 +46,10 @@ class HttpConnection {
   // the TLS handshake when `tls` is given (SNI and host name verification).
   Status open(const Target& target, SSL_CTX* tls, int timeoutMs);
   Status writeAll(std::string_view bytes, int timeoutMs);
-  // Blocks until some bytes arrive (no timeout: a live stream may be silent
-  // for hours; stop() ends the wait). 0 means the peer closed the stream.
-  Result<size_t> read(uint8_t* buffer, size_t capacity);
+  // Blocks until some bytes arrive, by default without a timeout (a live
+  // stream may be silent for hours; stop() ends the wait). 0 means the peer
+  // closed the stream.
+  Result<size_t> read(uint8_t* buffer, size_t capacity, int timeoutMs = -1);
   // True when more bytes can be read at once without waiting.
   bool pending() const;
   // Thread-safe: makes the current and every later wait fail.

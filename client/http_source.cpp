@@ -15,13 +15,13 @@ namespace ddump {
 namespace {
 
 constexpr size_t kErrorBodyLimit = 4096;
+// /interfaces and /stats answers are a few KiB; a worker sending more is broken.
+constexpr size_t kSmallBodyLimit = 1024 * 1024;
+constexpr const char* kUserAgent = "ddump/0.1";
 // One socket read: a whole 64 KiB worker slice or several, or a burst of
 // small ones, per system call (httplib's compiled-in 4 KiB made recv and
 // poll half of the client's CPU time on a fast stream).
 constexpr size_t kReadBufferBytes = 256 * 1024;
-// A live stream may be silent for hours; httplib's per-read timeout must not
-// end it. Below 2^31 ms so httplib's int conversion cannot overflow.
-constexpr time_t kIdleForeverSec = 2'000'000;
 
 uint64_t steadyNowNs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -48,34 +48,24 @@ std::string printable(const std::string& text, size_t limit = 300) {
   return out;
 }
 
+// The worker's /interfaces JSON as index -> name (for pcapng IDBs).
+std::map<uint32_t, std::string> interfaceNames(const std::string& body) {
+  std::map<uint32_t, std::string> names;
+  const auto json = nlohmann::json::parse(body, nullptr, false);
+  if (!json.is_array()) return names;
+  for (const auto& item : json) {
+    if (item.is_object() && item.contains("name") && item["name"].is_string() &&
+        item.contains("index") && item["index"].is_number_unsigned()) {
+      names[item["index"].get<uint32_t>()] = printable(item["name"].get<std::string>(), 64);
+    }
+  }
+  return names;
+}
+
 }  // namespace
 
 HttpSource::HttpSource(size_t stream, Target target, MergeHub& hub, const HttpSettings& settings)
     : Source(stream, std::move(target), hub), settings_(settings), buffer_(kReadBufferBytes) {}
-
-std::unique_ptr<httplib::ClientImpl> HttpSource::makeClient(std::string& why) {
-  std::unique_ptr<httplib::ClientImpl> client;
-  if (target_.kind == TargetKind::Https) {
-    auto tls = std::make_unique<httplib::SSLClient>(target_.host, target_.port);
-    SSL_CTX* ctx = tls->ssl_context();
-    if (!ctx || !installClientChain(ctx, settings_.tls, why)) return nullptr;
-    tls->enable_server_certificate_verification(!settings_.tls.insecure);
-    if (!settings_.tls.caFile.empty()) tls->set_ca_cert_path(settings_.tls.caFile);
-    client = std::move(tls);
-  } else {
-    client = std::make_unique<httplib::ClientImpl>(target_.host, target_.port);
-  }
-  const auto timeout = settings_.connectTimeoutSec;
-  const auto sec = static_cast<time_t>(timeout);
-  const auto usec = static_cast<time_t>((timeout - static_cast<double>(sec)) * 1e6);
-  client->set_connection_timeout(sec, usec);
-  client->set_write_timeout(sec, usec);
-  client->set_read_timeout(kIdleForeverSec, 0);
-  client->set_keep_alive(false);
-  client->set_follow_location(false);
-  if (target_.hasUser) client->set_basic_auth(target_.user, target_.password);
-  return client;
-}
 
 void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& connection) {
   responseNs_ = wallNowNs();
@@ -177,7 +167,7 @@ Status HttpSource::exchange(HttpConnection& connection, StreamFeeder& feeder) {
   if (Status s = connection.open(target_, tls_.get(), timeoutMs); !s) return s;
   GetRequest request{target_.authority(),
                      requestTarget(target_, settings_.capture),
-                     {{"Accept", kPcapContentType}, {"User-Agent", "ddump/0.1"}},
+                     {{"Accept", kPcapContentType}, {"User-Agent", kUserAgent}},
                      target_.hasUser,
                      target_.user,
                      target_.password};
@@ -229,14 +219,6 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
   errorBody_.clear();
   streamError_.clear();
   timedOut_ = false;
-  if (target_.kind == TargetKind::Https && !tls_) {
-    auto tls = makeClientTlsContext(settings_.tls);
-    if (!tls) {
-      fail(tls.error().message);
-      return Attempt::Failed;
-    }
-    tls_ = std::move(*tls);
-  }
   auto connection = std::make_unique<HttpConnection>();
   HttpConnection* raw = connection.get();
   {
@@ -295,37 +277,92 @@ void HttpSource::applyClockOffset(StreamFeeder& feeder) {
   }
 }
 
+Result<HttpSource::SmallReply> HttpSource::getSmall(HttpConnection& connection,
+                                                   const std::string& path, bool keepAlive,
+                                                   int timeoutMs) const {
+  const GetRequest request{target_.authority(), path, {{"User-Agent", kUserAgent}},
+                           target_.hasUser,     target_.user, target_.password, keepAlive};
+  auto bytes = formatGetRequest(request);
+  if (!bytes) return bytes.error();
+  const uint64_t deadlineNs = steadyNowNs() + static_cast<uint64_t>(timeoutMs) * 1'000'000;
+  if (Status s = connection.writeAll(*bytes, timeoutMs); !s) return s.error();
+  std::array<uint8_t, 16 * 1024> buffer;
+  HttpHeadParser parser;
+  std::optional<HttpBodyDecoder> body;
+  SmallReply reply;
+  for (;;) {
+    const uint64_t now = steadyNowNs();
+    const int left = now < deadlineNs ? static_cast<int>((deadlineNs - now) / 1'000'000) : 0;
+    auto got = connection.read(buffer.data(), buffer.size(), left);
+    if (!got) return got.error();
+    std::span<const uint8_t> rest(buffer.data(), *got);
+    if (*got == 0) {
+      if (body && body->endOfInput()) return reply;
+      return makeError(ErrorCode::Network, "connection closed before the whole answer");
+    }
+    if (!body) {
+      auto used = parser.feed(rest);
+      if (!used) return used.error();
+      if (!parser.complete()) continue;
+      rest = rest.subspan(*used);
+      reply.head = parser.head();
+      uint64_t length = 0;
+      auto framing = bodyFraming(reply.head, length);
+      if (!framing) return framing.error();
+      body.emplace(*framing, length);
+    }
+    while (!rest.empty() && !body->done()) {
+      auto step = body->next(rest);
+      if (!step) return step.error();
+      reply.body.append(reinterpret_cast<const char*>(step->data.data()), step->data.size());
+      if (reply.body.size() > kSmallBodyLimit) {
+        return makeError(ErrorCode::Http, "answer to " + path + " larger than " +
+                                              std::to_string(kSmallBodyLimit) + " bytes");
+      }
+      rest = rest.subspan(step->consumed);
+    }
+    if (body->done()) return reply;
+  }
+}
+
 void HttpSource::probeWorker() {
   const bool sampleClock = settings_.clockOffset.mode == ClockOffsetMode::Auto;
   if (!settings_.wantInterfaces && !sampleClock) return;
-  std::string why;
-  auto client = makeClient(why);
-  if (!client) return;  // the capture attempt reports the reason
-  client->set_read_timeout(static_cast<time_t>(settings_.connectTimeoutSec) + 1, 0);
-  client->set_keep_alive(true);  // later samples measure the round trip, not the connect
-  const int rounds = sampleClock ? 5 : 1;
-  for (int i = 0; i < rounds && !aborted_; ++i) {
-    const int64_t sendNs = wallNowNs();
-    auto result = client->Get("/interfaces", {{"Host", target_.authority()}});
-    const int64_t recvNs = wallNowNs();
-    if (!result || result->status != 200) return;
-    addClockSample(sendNs, result->get_header_value("X-Ddump-Time"), recvNs);
-    if (i > 0 || !settings_.output) continue;
-    const auto json = nlohmann::json::parse(result->body, nullptr, false);
-    if (!json.is_array()) continue;
-    std::map<uint32_t, std::string> names;
-    for (const auto& item : json) {
-      if (item.is_object() && item.contains("name") && item["name"].is_string() &&
-          item.contains("index") && item["index"].is_number_unsigned()) {
-        names[item["index"].get<uint32_t>()] = printable(item["name"].get<std::string>(), 64);
-      }
-    }
-    settings_.output->setInterfaces(stream_, std::move(names));
+  auto connection = std::make_unique<HttpConnection>();
+  HttpConnection* raw = connection.get();
+  {
+    std::lock_guard<std::mutex> lock(clientMutex_);
+    if (aborted_) return;
+    connection_ = std::move(connection);  // abort() can stop it
   }
+  const int timeoutMs = static_cast<int>(settings_.connectTimeoutSec * 1000) + 1000;
+  // Later samples reuse the connection: they measure the round trip, not the connect.
+  const int rounds = sampleClock ? 5 : 1;
+  if (raw->open(target_, tls_.get(), timeoutMs)) {  // else the capture attempt reports it
+    for (int i = 0; i < rounds && !aborted_; ++i) {
+      const int64_t sendNs = wallNowNs();
+      auto reply = getSmall(*raw, "/interfaces", i + 1 < rounds, timeoutMs);
+      const int64_t recvNs = wallNowNs();
+      if (!reply || reply->head.status != 200) break;
+      addClockSample(sendNs, reply->head.field("X-Ddump-Time"), recvNs);
+      if (i == 0 && settings_.output) settings_.output->setInterfaces(stream_, interfaceNames(reply->body));
+    }
+  }
+  std::lock_guard<std::mutex> lock(clientMutex_);
+  connection_.reset();
 }
 
 void HttpSource::run() {
   StreamFeeder feeder(stream_, hub_);
+  if (target_.kind == TargetKind::Https) {
+    auto tls = makeClientTlsContext(settings_.tls);
+    if (!tls) {
+      fail(tls.error().message);
+      hub_.onEnd(stream_, refused_);
+      return;
+    }
+    tls_ = std::move(*tls);
+  }
   probeWorker();
   applyClockOffset(feeder);
   for (int tries = 0;; ++tries) {
@@ -378,14 +415,12 @@ void HttpSource::fetchKernelDrops() {
     captureId = captureId_;
   }
   if (captureId.empty() || failed_ || !streaming_) return;  // the worker lists live captures only
-  std::string why;
-  auto client = makeClient(why);
-  if (!client) return;
-  client->set_connection_timeout(1, 0);
-  client->set_read_timeout(1, 0);
-  auto result = client->Get("/stats", {{"Host", target_.authority()}});
-  if (!result || result->status != 200) return;
-  const auto json = nlohmann::json::parse(result->body, nullptr, false);
+  // Its own connection: this runs on the progress or main thread.
+  HttpConnection connection;
+  if (!connection.open(target_, tls_.get(), 1000)) return;
+  auto reply = getSmall(connection, "/stats", false, 1000);
+  if (!reply || reply->head.status != 200) return;
+  const auto json = nlohmann::json::parse(reply->body, nullptr, false);
   if (!json.is_object() || !json.contains("captures") || !json["captures"].is_array()) return;
   for (const auto& capture : json["captures"]) {
     if (!capture.is_object() || !capture.contains("id") || !capture.contains("kernel_drops")) continue;

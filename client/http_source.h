@@ -2,16 +2,18 @@
 // A worker URL. The capture stream is read on our own HttpConnection (big
 // reads; body framing by common/http_body's state machines) and fed through a
 // StreamFeeder; the small JSON requests before and after it (/interfaces,
-// /stats) use cpp-httplib. Nothing on the streaming path throws.
+// /stats) go over the same connection class with small bounded answers.
+// Nothing on the streaming path throws.
 
 #include <atomic>
-#include <httplib.h>
 
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -61,7 +63,14 @@ class HttpSource : public Source {
   Status pumpBody(HttpConnection& connection, HttpBodyDecoder& body,
                   std::span<const uint8_t> bytes, const PieceSink& onPiece,
                   const std::function<void()>& onDrained);
-  std::unique_ptr<httplib::ClientImpl> makeClient(std::string& why);
+  struct SmallReply {
+    HttpResponseHead head;
+    std::string body;
+  };
+  // A GET whose answer is small (JSON): read whole within timeoutMs, the body
+  // capped at 1 MiB so a broken or hostile worker cannot make us buffer more.
+  Result<SmallReply> getSmall(HttpConnection& connection, const std::string& path, bool keepAlive,
+                              int timeoutMs) const;
   void onResponse(const HttpResponseHead& head, const HttpConnection& connection);
   std::string statusError() const;
   std::string transportError(const Error& error) const;

@@ -26,8 +26,8 @@ struct TlsConfig {
 // and OpenSSL's reason.
 void validateTls(const TlsConfig& config);
 
-// Installs the client certificate chain (leaf and intermediates: httplib's
-// path constructor would load only the leaf). Returns false with a reason.
+// Installs the client certificate chain (leaf and intermediates, so a server
+// that trusts only the root can verify us). Returns false with a reason.
 bool installClientChain(SSL_CTX* ctx, const TlsConfig& config, std::string& why);
 
 // The most recent OpenSSL error as text, clearing the queue.

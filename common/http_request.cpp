@@ -61,7 +61,8 @@ Result<std::string> formatGetRequest(const GetRequest& request) {
   if (request.basicAuth) {
     out += "Authorization: Basic " + base64Encode(request.user + ":" + request.password) + "\r\n";
   }
-  out += "Connection: close\r\n\r\n";
+  if (!request.keepAlive) out += "Connection: close\r\n";
+  out += "\r\n";
   return out;
 }
 

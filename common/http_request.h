@@ -1,6 +1,6 @@
 #pragma once
 // The one request the client sends a worker: an HTTP/1.1 GET (RFC 9112 §3)
-// with Host, Accept, optional Basic credentials (RFC 7617) and
+// with Host, optional Basic credentials (RFC 7617) and, for a capture,
 // "Connection: close" (one stream per connection, ended by the body's own
 // framing or by us).
 
@@ -20,6 +20,7 @@ struct GetRequest {
   bool basicAuth = false;
   std::string user;
   std::string password;
+  bool keepAlive = false;  // else "Connection: close"
 };
 
 // The request's bytes. Bytes a request line cannot hold (controls, space,

@@ -258,6 +258,8 @@ TEST_CASE("the GET request carries host, credentials and a safe target", "[http]
   request.requestTarget = "/a b\r\nX-Evil: 1";
   request.basicAuth = false;
   CHECK(formatGetRequest(request)->rfind("GET /a%20b%0D%0AX-Evil:%201 HTTP/1.1\r\n", 0) == 0);
+  request.keepAlive = true;
+  CHECK(formatGetRequest(request)->find("Connection") == std::string::npos);  // 1.1 default
   request.headers = {{"Accept", "x\r\nX-Evil: 1"}};
   CHECK_FALSE(formatGetRequest(request));
   // RFC 4648 §10 test vectors.
