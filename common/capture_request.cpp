@@ -59,6 +59,9 @@ Status apply(CaptureRequest& r, const std::string& key, const std::string& value
   } else if (key == "duration") {
     auto v = parseSeconds(value, "duration");
     if (!v) return v.error();
+    // Like count=0, refused: "end at once" and "no limit" are both plausible
+    // readings, and the worker must not guess. Omitting it means no limit.
+    if (*v == 0) return bad("duration must be more than 0 seconds (omit it for no limit)");
     r.durationSeconds = *v;
   } else if (key == "precision") {
     if (value == "micro") r.precision = Precision::Micro;

@@ -55,7 +55,7 @@ StreamLimits streamLimits(const CaptureRequest& request, const WorkerOptions& op
   if (options.maxDurationSeconds > 0 && (seconds == 0 || seconds > options.maxDurationSeconds)) {
     seconds = options.maxDurationSeconds;
   }
-  if (request.durationSeconds || seconds > 0) limits.duration = std::chrono::duration<double>(seconds);
+  if (seconds > 0) limits.duration = std::chrono::duration<double>(seconds);
   return limits;
 }
 

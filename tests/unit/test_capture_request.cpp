@@ -53,6 +53,8 @@ TEST_CASE("bad capture parameters are refused with their name", "[capture_reques
   CHECK(message({{"count", "0"}}) == "count must be between 1 and 18446744073709551615, got 0");
   CHECK(message({{"duration", "-1"}}) ==
         "duration must be a non-negative number of seconds, got \"-1\"");
+  CHECK(message({{"duration", "0"}}) == "duration must be more than 0 seconds (omit it for no limit)");
+  CHECK(message({{"duration", "0.0"}}) == "duration must be more than 0 seconds (omit it for no limit)");
   CHECK(message({{"duration", "nan"}}) ==
         "duration must be a non-negative number of seconds, got \"nan\"");
   CHECK(message({{"snaplen", "0"}}) == "snaplen must be between 1 and 262144, got 0");
