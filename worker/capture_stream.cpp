@@ -63,13 +63,16 @@ CaptureStream::Flow CaptureStream::step(httplib::DataSink& sink) {
   }
   if (limitReached()) return Flow::Finished;
   const int want = limits_.count ? static_cast<int>(std::min<uint64_t>(*limits_.count - packets_, 1 << 30)) : -1;
-  capture_.waitReadable(kPollTimeoutMs);
+  // Wait only when the last dispatch found nothing: under load the next
+  // kernel block is usually ready, and a poll per block is a wasted syscall.
+  if (!busy_) capture_.waitReadable(kPollTimeoutMs);
   auto outcome = capture_.dispatch(want, *this);
   if (!outcome) {
     endReason_ = outcome.error().message;
     log_.error("capture_error", {{"id", slot_->counters().id}, {"error", outcome.error().message}});
     return Flow::Finished;
   }
+  busy_ = *outcome != DispatchOutcome::Timeout;
   const auto now = Clock::now();
   if (!buffer_.empty()) {
     if (!flush(sink)) return Flow::ClientGone;

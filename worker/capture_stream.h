@@ -53,6 +53,7 @@ class CaptureStream : public PacketHandler {
   uint64_t packets_ = 0;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point lastAliveCheck_ = started_;
+  bool busy_ = false;  // the last dispatch delivered packets (or was cut short)
   std::chrono::steady_clock::time_point lastStats_ = started_;
   std::string endReason_ = "client disconnected";
 };
