@@ -61,7 +61,10 @@ bool Merger::push(size_t stream, PacketBatch&& batch, uint64_t nowNs) {
   totalQueued_ += bytes;
   s.queue.push_back(std::move(batch));
   s.arrivals.push_back(nowNs);
-  if (wasEmpty) heap_.push({s.queue.front().entry(0).tsNs, static_cast<uint32_t>(stream)});
+  if (wasEmpty) {
+    startFront(s);
+    heap_.push({s.cursor->tsNs, static_cast<uint32_t>(stream)});
+  }
   return true;
 }
 
@@ -194,15 +197,15 @@ bool Merger::idle() const {
 bool Merger::emitTop(RecordBuffer& out) {
   const uint32_t index = heap_.top().stream;
   Stream& s = streams_[index];
-  const PacketBatch& batch = s.queue.front();
-  const bool written = writeRecord(s, batch, s.next, out);
-  if (++s.next < batch.size()) {
-    heap_.replaceTop({batch.entry(s.next).tsNs, index});
+  const bool written = writeRecord(s, s.queue.front(), *s.cursor, out);
+  if (++s.cursor != s.cursorEnd) {
+    heap_.replaceTop({s.cursor->tsNs, index});
     return written;
   }
   retireBatch(s);
   if (!s.queue.empty()) {
-    heap_.replaceTop({s.queue.front().entry(0).tsNs, index});
+    startFront(s);
+    heap_.replaceTop({s.cursor->tsNs, index});
   } else {
     heap_.pop();
     if (!s.closed) markEmpty(index);
@@ -210,30 +213,34 @@ bool Merger::emitTop(RecordBuffer& out) {
   return written;
 }
 
-bool Merger::writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out) {
-  const BatchEntry& e = batch.entry(i);
+void Merger::startFront(Stream& s) {
+  s.cursor = s.queue.front().begin();
+  s.cursorEnd = s.queue.front().end();
+}
+
+bool Merger::writeRecord(Stream& s, const PacketBatch& batch, const BatchEntry& e, RecordBuffer& out) {
   const bool toSll = output_.linkType == kLinkTypeLinuxSll && batch.linkType == kLinkTypeLinuxSll2;
   if (batch.precision == output_.precision && !toSll) [[likely]] {
     // The batch holds the record already encoded in host order with this
     // precision (and any clock offset applied): one copy, no re-encoding.
-    out.appendEncoded(batch.record(i));
+    out.appendEncoded(batch.record(e));
     countWritten(s, e.tsNs, e.caplen);
     return true;
   }
-  return writeConverted(s, batch, i, out, toSll);
+  return writeConverted(s, batch, e, out, toSll);
 }
 
-bool Merger::writeConverted(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out,
-                            bool toSll) {
-  const BatchEntry& e = batch.entry(i);
+bool Merger::writeConverted(Stream& s, const PacketBatch& batch, const BatchEntry& e,
+                            RecordBuffer& out, bool toSll) {
+  const auto data = batch.record(e).subspan(kRecordHeaderSize);
   RecordHeader header{0, 0, e.caplen, e.len};
   setTimestamp(header, e.tsNs, output_.precision);
   if (!toSll) {
-    out.appendRecord(header, batch.data(i));
+    out.appendRecord(header, data);
     countWritten(s, e.tsNs, e.caplen);
     return true;
   }
-  const auto sll = convertSll2RecordToSll(header, batch.data(i));
+  const auto sll = convertSll2RecordToSll(header, data);
   if (!sll) {
     ++s.stats.unconvertible;
     return false;
@@ -261,7 +268,8 @@ void Merger::retireBatch(Stream& s) {
   if (spent_.size() < 2 * streams_.size() + 2) spent_.push_back(std::move(s.queue.front()));
   s.queue.pop_front();
   s.arrivals.pop_front();
-  s.next = 0;
+  s.cursor = nullptr;
+  s.cursorEnd = nullptr;
 }
 
 }  // namespace ddump
