@@ -192,6 +192,18 @@ bool Merger::idle() const {
          std::all_of(streams_.begin(), streams_.end(), [](const Stream& s) { return s.closed; });
 }
 
+// Inline: runs once per record written.
+inline void Merger::countWritten(Stream& s, uint64_t tsNs, uint32_t caplen) {
+  if (tsNs < lastWrittenNs_) {
+    ++s.stats.reordered;
+  } else {
+    lastWrittenNs_ = tsNs;
+  }
+  ++s.stats.packets;
+  s.stats.bytes += caplen;
+  if (streamLog_) streamLog_->push_back(static_cast<uint32_t>(&s - streams_.data()));
+}
+
 // The top stream's next record (or next batch's first) replaces it in the
 // heap with one sift-down; only a stream that ran dry leaves the heap.
 bool Merger::emitTop(RecordBuffer& out) {
@@ -250,16 +262,6 @@ bool Merger::writeConverted(Stream& s, const PacketBatch& batch, const BatchEntr
   return true;
 }
 
-void Merger::countWritten(Stream& s, uint64_t tsNs, uint32_t caplen) {
-  if (tsNs < lastWrittenNs_) {
-    ++s.stats.reordered;
-  } else {
-    lastWrittenNs_ = tsNs;
-  }
-  ++s.stats.packets;
-  s.stats.bytes += caplen;
-  if (streamLog_) streamLog_->push_back(static_cast<uint32_t>(&s - streams_.data()));
-}
 
 void Merger::retireBatch(Stream& s) {
   const size_t bytes = s.queue.front().memoryBytes();

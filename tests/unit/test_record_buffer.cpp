@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <vector>
+
 #include "record_buffer.h"
 
 using namespace ddump;
@@ -23,4 +26,19 @@ TEST_CASE("record buffer lays records out back to back", "[record_buffer]") {
   CHECK(std::vector<uint8_t>(record + 16, record + 21) == std::vector<uint8_t>{1, 2, 3, 4, 5});
   buffer.clear();
   CHECK(buffer.empty());
+}
+
+TEST_CASE("appendEncoded copies records of every size exactly", "[record_buffer]") {
+  // The copy has inline paths for 16-32 and 33-64 bytes: check each size
+  // lands whole, in order, next to its neighbours.
+  std::vector<uint8_t> expected;
+  RecordBuffer buffer;
+  for (size_t n = 0; n <= 200; ++n) {
+    std::vector<uint8_t> record(n);
+    for (size_t i = 0; i < n; ++i) record[i] = static_cast<uint8_t>(n * 7 + i);
+    buffer.appendEncoded(record);
+    expected.insert(expected.end(), record.begin(), record.end());
+  }
+  REQUIRE(buffer.size() == expected.size());
+  CHECK(std::equal(expected.begin(), expected.end(), buffer.bytes().begin()));
 }
