@@ -235,7 +235,12 @@ bool Merger::writeRecord(Stream& s, const PacketBatch& batch, const BatchEntry& 
   if (batch.precision == output_.precision && !toSll) [[likely]] {
     // The batch holds the record already encoded in host order with this
     // precision (and any clock offset applied): one copy, no re-encoding.
-    out.appendEncoded(batch.record(e));
+    // A view may not even be copied (see RecordBuffer::setReferenceMin).
+    if (PacketBatch::isView(e)) {
+      out.appendStable(batch.record(e));
+    } else {
+      out.appendEncoded(batch.record(e));
+    }
     countWritten(s, e.tsNs, e.caplen);
     return true;
   }
@@ -245,7 +250,7 @@ bool Merger::writeRecord(Stream& s, const PacketBatch& batch, const BatchEntry& 
 bool Merger::writeConverted(Stream& s, const PacketBatch& batch, const BatchEntry& e,
                             RecordBuffer& out, bool toSll) {
   const auto data = batch.record(e).subspan(kRecordHeaderSize);
-  RecordHeader header{0, 0, e.caplen, e.len};
+  RecordHeader header{0, 0, e.caplen, batch.recordLen(e)};
   setTimestamp(header, e.tsNs, output_.precision);
   if (!toSll) {
     out.appendRecord(header, data);

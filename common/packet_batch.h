@@ -17,13 +17,16 @@
 
 namespace ddump {
 
+// 16 bytes: the merge reads one per record, so every byte counts. The
+// original length is in the encoded record's header (recordLen) for the
+// rare writer that needs it.
 struct BatchEntry {
   uint64_t tsNs;    // timestamp normalised to nanoseconds since the epoch
   uint32_t offset;  // of the encoded record (header first): in the batch's buffer,
                     // or with kViewBit set, from the batch's view base
   uint32_t caplen;
-  uint32_t len;
 };
+static_assert(sizeof(BatchEntry) == 16);
 
 inline constexpr uint32_t kViewBit = 1u << 31;
 
@@ -49,7 +52,7 @@ class PacketBatch {
     if (record < base || distance >= kViewBit) return false;
     view_ = base;
     const uint64_t tsNs = timestampNs(header, precision);
-    entries_.push_back(BatchEntry{tsNs, static_cast<uint32_t>(distance) | kViewBit, header.caplen, header.len});
+    entries_.push_back(BatchEntry{tsNs, static_cast<uint32_t>(distance) | kViewBit, header.caplen});
     if (tsNs > maxTsNs_) maxTsNs_ = tsNs;
     return true;
   }
@@ -70,6 +73,10 @@ class PacketBatch {
                                                    : records_.bytes().data() + e.offset;
     return {at, kRecordHeaderSize + e.caplen};
   }
+  // The record's original length, from its encoded header (host order).
+  uint32_t recordLen(const BatchEntry& e) const { return load32(record(e).data() + 12, hostByteOrder()); }
+  // Left where it was decoded (addView) rather than copied into the batch.
+  static bool isView(const BatchEntry& e) { return (e.offset & kViewBit) != 0; }
   // The entries in order, for a reader that walks them by pointer.
   const BatchEntry* begin() const { return entries_.data(); }
   const BatchEntry* end() const { return entries_.data() + entries_.size(); }
@@ -83,7 +90,7 @@ class PacketBatch {
   void append(uint64_t tsNs, const RecordHeader& encoded, std::span<const uint8_t> data) {
     const auto offset = static_cast<uint32_t>(records_.size());
     records_.appendRecord(encoded, data);
-    entries_.push_back(BatchEntry{tsNs, offset, encoded.caplen, encoded.len});
+    entries_.push_back(BatchEntry{tsNs, offset, encoded.caplen});
     if (tsNs > maxTsNs_) maxTsNs_ = tsNs;
   }
 
