@@ -111,7 +111,7 @@ class RecordBuffer {
   // cost more than the copy. Never touches a byte outside [src, src+n).
   static void copyRecord(uint8_t* dst, const uint8_t* src, size_t n) {
     if (n < 16) [[unlikely]] {
-      std::memcpy(dst, src, n);
+      if (n != 0) std::memcpy(dst, src, n);  // never memcpy with a null pointer, even for 0 bytes
     } else if (n <= 32) {
       std::memcpy(dst, src, 16);
       std::memcpy(dst + n - 16, src + n - 16, 16);
