@@ -3,10 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <chrono>
 #include <cstring>
 #include <utility>
@@ -46,6 +49,31 @@ bool writeAll(int fd, const uint8_t* p, size_t left) {
       ::poll(&pfd, 1, -1);
     } else {
       return false;
+    }
+  }
+  return true;
+}
+
+// writeAll for pieces; `iov` is consumed (advanced past what was written).
+bool writevAll(int fd, std::span<iovec> iov) {
+  while (!iov.empty()) {
+    const int count = static_cast<int>(std::min<size_t>(iov.size(), IOV_MAX));
+    const ssize_t n = ::writev(fd, iov.data(), count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      pollfd pfd{fd, POLLOUT, 0};
+      ::poll(&pfd, 1, -1);
+      continue;
+    }
+    if (n <= 0) return false;
+    auto left = static_cast<size_t>(n);
+    while (!iov.empty() && left >= iov.front().iov_len) {  // whole pieces written
+      left -= iov.front().iov_len;
+      iov = iov.subspan(1);
+    }
+    if (left > 0) {  // a piece written in part
+      iov.front().iov_base = static_cast<uint8_t*>(iov.front().iov_base) + left;
+      iov.front().iov_len -= left;
     }
   }
   return true;
@@ -244,6 +272,18 @@ std::string Output::sectionComment() const {
 WriteResult Output::passThrough(std::span<const uint8_t> bytes) {
   if (!writeAll(STDOUT_FILENO, bytes.data(), bytes.size())) return WriteResult::Closed;
   bytesWritten_ += bytes.size();
+  return WriteResult::Ok;
+}
+
+WriteResult Output::writeGathered(const RecordBuffer& merged) {
+  pieces_.clear();
+  size_t bytes = 0;
+  merged.forEachPiece([&](const uint8_t* data, size_t size) {
+    pieces_.push_back(iovec{const_cast<uint8_t*>(data), size});  // writev only reads them
+    bytes += size;
+  });
+  if (!writevAll(STDOUT_FILENO, pieces_)) return WriteResult::Closed;
+  bytesWritten_ += bytes;
   return WriteResult::Ok;
 }
 

@@ -17,9 +17,11 @@
 #include <span>
 #include <string>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <vector>
 
 #include "pcap_format.h"
+#include "record_buffer.h"
 #include "rotation.h"
 
 namespace ddump {
@@ -57,6 +59,10 @@ class Output {
   // The writer thread. False from wantsStreams(): the stream list may be empty.
   bool wantsStreams() const { return !passThrough_; }
   WriteResult write(std::span<const uint8_t> pcap, std::span<const uint32_t> streams);
+  // Pass-through only: the merged bytes as pieces (own bytes and records
+  // referenced where they lie, RecordBuffer::forEachPiece), in one writev
+  // per IOV_MAX pieces instead of a copy of every big record.
+  WriteResult writeGathered(const RecordBuffer& merged);
   // At the end: interface statistics (pcapng), files closed, -z run and waited for.
   void finish(const std::vector<std::optional<uint64_t>>& kernelDrops);
 
@@ -70,6 +76,7 @@ class Output {
 
  private:
   WriteResult passThrough(std::span<const uint8_t> bytes);
+  std::vector<iovec> pieces_;  // writeGathered's, kept for reuse
   WriteResult openAll();
   CaptureFile& fileFor(uint32_t stream);
 

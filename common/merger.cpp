@@ -61,7 +61,10 @@ bool Merger::push(size_t stream, PacketBatch&& batch, uint64_t nowNs) {
   totalQueued_ += bytes;
   s.queue.push_back(std::move(batch));
   s.arrivals.push_back(nowNs);
-  if (wasEmpty) heap_.push({s.queue.front().entry(0).tsNs, static_cast<uint32_t>(stream)});
+  if (wasEmpty) {
+    startFront(s);
+    heap_.push({s.cursor->tsNs, static_cast<uint32_t>(stream)});
+  }
   return true;
 }
 
@@ -189,61 +192,8 @@ bool Merger::idle() const {
          std::all_of(streams_.begin(), streams_.end(), [](const Stream& s) { return s.closed; });
 }
 
-// The top stream's next record (or next batch's first) replaces it in the
-// heap with one sift-down; only a stream that ran dry leaves the heap.
-bool Merger::emitTop(RecordBuffer& out) {
-  const uint32_t index = heap_.top().stream;
-  Stream& s = streams_[index];
-  const PacketBatch& batch = s.queue.front();
-  const bool written = writeRecord(s, batch, s.next, out);
-  if (++s.next < batch.size()) {
-    heap_.replaceTop({batch.entry(s.next).tsNs, index});
-    return written;
-  }
-  retireBatch(s);
-  if (!s.queue.empty()) {
-    heap_.replaceTop({s.queue.front().entry(0).tsNs, index});
-  } else {
-    heap_.pop();
-    if (!s.closed) markEmpty(index);
-  }
-  return written;
-}
-
-bool Merger::writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out) {
-  const BatchEntry& e = batch.entry(i);
-  const bool toSll = output_.linkType == kLinkTypeLinuxSll && batch.linkType == kLinkTypeLinuxSll2;
-  if (batch.precision == output_.precision && !toSll) [[likely]] {
-    // The batch holds the record already encoded in host order with this
-    // precision (and any clock offset applied): one copy, no re-encoding.
-    out.appendEncoded(batch.record(i));
-    countWritten(s, e.tsNs, e.caplen);
-    return true;
-  }
-  return writeConverted(s, batch, i, out, toSll);
-}
-
-bool Merger::writeConverted(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out,
-                            bool toSll) {
-  const BatchEntry& e = batch.entry(i);
-  RecordHeader header{0, 0, e.caplen, e.len};
-  setTimestamp(header, e.tsNs, output_.precision);
-  if (!toSll) {
-    out.appendRecord(header, batch.data(i));
-    countWritten(s, e.tsNs, e.caplen);
-    return true;
-  }
-  const auto sll = convertSll2RecordToSll(header, batch.data(i));
-  if (!sll) {
-    ++s.stats.unconvertible;
-    return false;
-  }
-  out.appendRecord(sll->header, sll->sll, sll->payload);
-  countWritten(s, e.tsNs, sll->header.caplen);  // the SLL header is shorter
-  return true;
-}
-
-void Merger::countWritten(Stream& s, uint64_t tsNs, uint32_t caplen) {
+// Inline: runs once per record written.
+inline void Merger::countWritten(Stream& s, uint64_t tsNs, uint32_t caplen) {
   if (tsNs < lastWrittenNs_) {
     ++s.stats.reordered;
   } else {
@@ -254,6 +204,70 @@ void Merger::countWritten(Stream& s, uint64_t tsNs, uint32_t caplen) {
   if (streamLog_) streamLog_->push_back(static_cast<uint32_t>(&s - streams_.data()));
 }
 
+// The top stream's next record (or next batch's first) replaces it in the
+// heap with one sift-down; only a stream that ran dry leaves the heap.
+bool Merger::emitTop(RecordBuffer& out) {
+  const uint32_t index = heap_.top().stream;
+  Stream& s = streams_[index];
+  const bool written = writeRecord(s, s.queue.front(), *s.cursor, out);
+  if (++s.cursor != s.cursorEnd) {
+    heap_.replaceTop({s.cursor->tsNs, index});
+    return written;
+  }
+  retireBatch(s);
+  if (!s.queue.empty()) {
+    startFront(s);
+    heap_.replaceTop({s.cursor->tsNs, index});
+  } else {
+    heap_.pop();
+    if (!s.closed) markEmpty(index);
+  }
+  return written;
+}
+
+void Merger::startFront(Stream& s) {
+  s.cursor = s.queue.front().begin();
+  s.cursorEnd = s.queue.front().end();
+}
+
+bool Merger::writeRecord(Stream& s, const PacketBatch& batch, const BatchEntry& e, RecordBuffer& out) {
+  const bool toSll = output_.linkType == kLinkTypeLinuxSll && batch.linkType == kLinkTypeLinuxSll2;
+  if (batch.precision == output_.precision && !toSll) [[likely]] {
+    // The batch holds the record already encoded in host order with this
+    // precision (and any clock offset applied): one copy, no re-encoding.
+    // A view may not even be copied (see RecordBuffer::setReferenceMin).
+    if (PacketBatch::isView(e)) {
+      out.appendStable(batch.record(e));
+    } else {
+      out.appendEncoded(batch.record(e));
+    }
+    countWritten(s, e.tsNs, e.caplen);
+    return true;
+  }
+  return writeConverted(s, batch, e, out, toSll);
+}
+
+bool Merger::writeConverted(Stream& s, const PacketBatch& batch, const BatchEntry& e,
+                            RecordBuffer& out, bool toSll) {
+  const auto data = batch.record(e).subspan(kRecordHeaderSize);
+  RecordHeader header{0, 0, e.caplen, batch.recordLen(e)};
+  setTimestamp(header, e.tsNs, output_.precision);
+  if (!toSll) {
+    out.appendRecord(header, data);
+    countWritten(s, e.tsNs, e.caplen);
+    return true;
+  }
+  const auto sll = convertSll2RecordToSll(header, data);
+  if (!sll) {
+    ++s.stats.unconvertible;
+    return false;
+  }
+  out.appendRecord(sll->header, sll->sll, sll->payload);
+  countWritten(s, e.tsNs, sll->header.caplen);  // the SLL header is shorter
+  return true;
+}
+
+
 void Merger::retireBatch(Stream& s) {
   const size_t bytes = s.queue.front().memoryBytes();
   s.queuedBytes -= bytes;
@@ -261,7 +275,8 @@ void Merger::retireBatch(Stream& s) {
   if (spent_.size() < 2 * streams_.size() + 2) spent_.push_back(std::move(s.queue.front()));
   s.queue.pop_front();
   s.arrivals.pop_front();
-  s.next = 0;
+  s.cursor = nullptr;
+  s.cursorEnd = nullptr;
 }
 
 }  // namespace ddump

@@ -112,7 +112,12 @@ class Merger {
     uint64_t headerArrivalNs = 0;
     std::deque<PacketBatch> queue;
     std::deque<uint64_t> arrivals;  // arrival time of each queued batch
-    size_t next = 0;                // next record in queue.front()
+    // The next record of queue.front() and the end of its entries: emitTop
+    // walks a batch by pointer instead of going through the deque and the
+    // batch's vector for every record. Deque elements never move while
+    // queued (push_back and pop_front keep references to the others valid).
+    const BatchEntry* cursor = nullptr;
+    const BatchEntry* cursorEnd = nullptr;
     size_t queuedBytes = 0;
     uint64_t highWater = 0;  // largest timestamp seen
     StreamStats stats;
@@ -127,8 +132,10 @@ class Merger {
   // Both return false when the record could not be written (an SLL2 record
   // too short to convert): it is counted, not written, and not counted by -c.
   bool emitTop(RecordBuffer& out);
-  bool writeRecord(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out);
-  bool writeConverted(Stream& s, const PacketBatch& batch, size_t i, RecordBuffer& out, bool toSll);
+  bool writeRecord(Stream& s, const PacketBatch& batch, const BatchEntry& e, RecordBuffer& out);
+  bool writeConverted(Stream& s, const PacketBatch& batch, const BatchEntry& e, RecordBuffer& out,
+                      bool toSll);
+  void startFront(Stream& s);
   void countWritten(Stream& s, uint64_t tsNs, uint32_t caplen);
   void retireBatch(Stream& s);
   void markEmpty(size_t index);

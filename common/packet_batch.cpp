@@ -27,18 +27,10 @@ void BatchCollector::onGlobalHeader(const GlobalHeader& header) {
   batch_.precision = header.precision;
 }
 
-void BatchCollector::onPacket(const PacketView& packet) {
+// A record that cannot stay in place: copied into the batch's own buffer,
+// with the clock offset applied if there is one.
+void BatchCollector::copy(const PacketView& packet) {
   if (clockOffsetNs_ == 0) {
-    // A record whose 16 header bytes precede its data inside the stable input
-    // (not one the decoder reassembled in its own buffer) is kept in place.
-    // Compared as integers: the two may point into unrelated buffers.
-    const auto data = reinterpret_cast<uintptr_t>(packet.data.data());
-    const auto begin = reinterpret_cast<uintptr_t>(stableInput_.data());
-    if (viewable_ && !stableInput_.empty() && data >= begin + kRecordHeaderSize &&
-        data + packet.data.size() <= begin + stableInput_.size() &&
-        batch_.addView(stableInput_.data(), packet.data.data() - kRecordHeaderSize, packet.header)) {
-      return;
-    }
     batch_.addDecoded(packet.header, packet.data);
     return;
   }

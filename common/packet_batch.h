@@ -17,13 +17,16 @@
 
 namespace ddump {
 
+// 16 bytes: the merge reads one per record, so every byte counts. The
+// original length is in the encoded record's header (recordLen) for the
+// rare writer that needs it.
 struct BatchEntry {
   uint64_t tsNs;    // timestamp normalised to nanoseconds since the epoch
   uint32_t offset;  // of the encoded record (header first): in the batch's buffer,
                     // or with kViewBit set, from the batch's view base
   uint32_t caplen;
-  uint32_t len;
 };
+static_assert(sizeof(BatchEntry) == 16);
 
 inline constexpr uint32_t kViewBit = 1u << 31;
 
@@ -49,7 +52,7 @@ class PacketBatch {
     if (record < base || distance >= kViewBit) return false;
     view_ = base;
     const uint64_t tsNs = timestampNs(header, precision);
-    entries_.push_back(BatchEntry{tsNs, static_cast<uint32_t>(distance) | kViewBit, header.caplen, header.len});
+    entries_.push_back(BatchEntry{tsNs, static_cast<uint32_t>(distance) | kViewBit, header.caplen});
     if (tsNs > maxTsNs_) maxTsNs_ = tsNs;
     return true;
   }
@@ -64,12 +67,19 @@ class PacketBatch {
   uint64_t maxTsNs() const { return maxTsNs_; }
   std::span<const uint8_t> data(size_t i) const { return record(i).subspan(kRecordHeaderSize); }
   // The whole encoded record: 16-byte header (host order) + data.
-  std::span<const uint8_t> record(size_t i) const {
-    const BatchEntry& e = entries_[i];
+  std::span<const uint8_t> record(size_t i) const { return record(entries_[i]); }
+  std::span<const uint8_t> record(const BatchEntry& e) const {
     const uint8_t* at = (e.offset & kViewBit) != 0 ? view_ + (e.offset & ~kViewBit)
                                                    : records_.bytes().data() + e.offset;
     return {at, kRecordHeaderSize + e.caplen};
   }
+  // The record's original length, from its encoded header (host order).
+  uint32_t recordLen(const BatchEntry& e) const { return load32(record(e).data() + 12, hostByteOrder()); }
+  // Left where it was decoded (addView) rather than copied into the batch.
+  static bool isView(const BatchEntry& e) { return (e.offset & kViewBit) != 0; }
+  // The entries in order, for a reader that walks them by pointer.
+  const BatchEntry* begin() const { return entries_.data(); }
+  const BatchEntry* end() const { return entries_.data() + entries_.size(); }
 
   // The link type of every record in the batch (a stream may reconnect to a
   // worker with another link type, so it travels with the data).
@@ -80,7 +90,7 @@ class PacketBatch {
   void append(uint64_t tsNs, const RecordHeader& encoded, std::span<const uint8_t> data) {
     const auto offset = static_cast<uint32_t>(records_.size());
     records_.appendRecord(encoded, data);
-    entries_.push_back(BatchEntry{tsNs, offset, encoded.caplen, encoded.len});
+    entries_.push_back(BatchEntry{tsNs, offset, encoded.caplen});
     if (tsNs > maxTsNs_) maxTsNs_ = tsNs;
   }
 
@@ -90,11 +100,24 @@ class PacketBatch {
   uint64_t maxTsNs_ = 0;
 };
 
-// A DecoderSink that collects one stream's records into batches.
-class BatchCollector : public DecoderSink {
+// A DecoderSink that collects one stream's records into batches. `final`
+// and onPacket inline: StreamDecoder::feed then runs it inside its
+// per-record loop without a virtual call.
+class BatchCollector final : public DecoderSink {
  public:
   void onGlobalHeader(const GlobalHeader& header) override;
-  void onPacket(const PacketView& packet) override;
+  void onPacket(const PacketView& packet) override {
+    // A record whose 16 header bytes precede its data inside the stable input
+    // (not one the decoder reassembled in its own buffer) is kept in place.
+    // Compared as integers: the two may point into unrelated buffers.
+    const auto data = reinterpret_cast<uintptr_t>(packet.data.data());
+    if (viewable_ && clockOffsetNs_ == 0 && data >= stableBegin_ + kRecordHeaderSize &&
+        data + packet.data.size() <= stableEnd_ &&
+        batch_.addView(stableInput_.data(), packet.data.data() - kRecordHeaderSize, packet.header)) {
+      return;
+    }
+    copy(packet);
+  }
 
   // The global header, once, right after the decoder produced it.
   std::optional<GlobalHeader> takeHeader();
@@ -109,11 +132,19 @@ class BatchCollector : public DecoderSink {
   // The input about to be decoded, when it stays untouched until every batch
   // made from it has been merged (a file pulled by the merging thread): its
   // records are then kept as views instead of copies. Empty: always copy.
-  void setStableInput(std::span<const uint8_t> input) { stableInput_ = input; }
+  void setStableInput(std::span<const uint8_t> input) {
+    stableInput_ = input;
+    stableBegin_ = reinterpret_cast<uintptr_t>(input.data());
+    stableEnd_ = stableBegin_ + input.size();  // empty: no record fits between
+  }
 
  private:
+  void copy(const PacketView& packet);
+
   GlobalHeader header_;
   std::span<const uint8_t> stableInput_;
+  uintptr_t stableBegin_ = 0;
+  uintptr_t stableEnd_ = 0;
   bool viewable_ = false;  // the stream's records are host order, unshifted
   int64_t clockOffsetNs_ = 0;
   bool headerPending_ = false;

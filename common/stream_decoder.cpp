@@ -5,27 +5,15 @@
 
 namespace ddump {
 
-Status StreamDecoder::feed(std::span<const uint8_t> bytes, DecoderSink& sink) {
-  size_t pos = 0;
-  while (pos < bytes.size() && state_ != State::Failed) {
-    const auto rest = bytes.subspan(pos);
-    if (state_ == State::RecordHeader && headerFill_ == 0) {
-      const size_t whole = consumeWholeRecords(rest, sink);  // advances offset_ itself
-      pos += whole;
-      if (whole > 0) continue;
-    }
-    size_t used = 0;
-    switch (state_) {
-      case State::GlobalHeader: used = consumeGlobalHeader(rest, sink); break;
-      case State::RecordHeader: used = consumeRecordHeader(rest, sink); break;
-      case State::Body: used = consumeBody(rest, sink); break;
-      case State::Failed: break;
-    }
-    pos += used;
-    offset_ += used;
+// Every state but the whole-record fast path, one step.
+size_t StreamDecoder::consumeSlowly(std::span<const uint8_t> in, DecoderSink& sink) {
+  switch (state_) {
+    case State::GlobalHeader: return consumeGlobalHeader(in, sink);
+    case State::RecordHeader: return consumeRecordHeader(in, sink);
+    case State::Body: return consumeBody(in, sink);
+    case State::Failed: break;
   }
-  if (state_ == State::Failed) return error_;
-  return Status::success();
+  return 0;
 }
 
 Status StreamDecoder::finish() {
@@ -86,48 +74,11 @@ size_t StreamDecoder::consumeRecordHeader(std::span<const uint8_t> in, DecoderSi
   return used;
 }
 
-// The fast path of the same machine: while the input holds a whole record
-// header, decode it, check it exactly as acceptRecordHeader does, and emit the
-// record straight from the input if its body is there too. A body that is not
-// all there leaves the machine in Body, as the slow path would. Never reads
-// past `in`; offset_ follows every record so errors name the right offset.
-size_t StreamDecoder::consumeWholeRecords(std::span<const uint8_t> in, DecoderSink& sink) {
-  size_t used = 0;
-  while (in.size() - used >= kRecordHeaderSize) {
-    const uint8_t* at = in.data() + used;
-    record_ = decodeRecordHeader(std::span<const uint8_t, kRecordHeaderSize>(at, kRecordHeaderSize),
-                                 global_.byteOrder);
-    if (!recordFits()) {
-      fail(recordError());
-      return used;
-    }
-    const size_t caplen = record_.caplen;
-    if (in.size() - used - kRecordHeaderSize < caplen) {
-      state_ = State::Body;
-      used += kRecordHeaderSize;
-      offset_ += kRecordHeaderSize;
-      return used;
-    }
-    ++packets_;
-    sink.onPacket(PacketView{record_, std::span<const uint8_t>(at + kRecordHeaderSize, caplen)});
-    used += kRecordHeaderSize + caplen;
-    offset_ += kRecordHeaderSize + caplen;
-  }
-  return used;
-}
-
-bool StreamDecoder::recordFits() const {
-  const uint32_t caplen = record_.caplen;
-  // snaplen 0 is "unspecified" to some writers; the caplen bound still holds.
-  return caplen <= maxCaplen_ && caplen <= record_.len &&
-         (global_.snaplen == 0 || caplen <= global_.snaplen);
-}
-
 void StreamDecoder::acceptRecordHeader(std::span<const uint8_t, kRecordHeaderSize> bytes,
                                        DecoderSink& sink) {
   record_ = decodeRecordHeader(bytes, global_.byteOrder);
   const uint32_t caplen = record_.caplen;
-  if (!recordFits()) return fail(recordError());  // messages are built only on failure: this runs per packet
+  if (!recordFits(record_)) return fail(recordError());  // messages are built only on failure: this runs per packet
   if (caplen == 0) {
     emit({}, sink);
     return;
