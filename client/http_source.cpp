@@ -65,7 +65,8 @@ std::map<uint32_t, std::string> interfaceNames(const std::string& body) {
 }  // namespace
 
 HttpSource::HttpSource(size_t stream, Target target, MergeHub& hub, const HttpSettings& settings)
-    : Source(stream, std::move(target), hub), settings_(settings), buffer_(kReadBufferBytes) {}
+    : Source(stream, std::move(target), hub), settings_(settings),
+      buffer_(new uint8_t[kReadBufferBytes]) {}
 
 void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& connection) {
   responseNs_ = wallNowNs();
@@ -130,12 +131,12 @@ std::string HttpSource::transportError(const Error& error) const {
 Status HttpSource::readHead(HttpConnection& connection, HttpHeadParser& parser,
                             std::span<const uint8_t>& bodyStart) {
   while (!parser.complete()) {
-    auto got = connection.read(buffer_.data(), buffer_.size());
+    auto got = connection.read(buffer_.get(), kReadBufferBytes);
     if (!got) return got.error();
     if (*got == 0) return makeError(ErrorCode::Network, "connection closed before the response headers");
-    auto used = parser.feed({buffer_.data(), *got});
+    auto used = parser.feed({buffer_.get(), *got});
     if (!used) return used.error();
-    bodyStart = std::span<const uint8_t>(buffer_.data(), *got).subspan(*used);
+    bodyStart = std::span<const uint8_t>(buffer_.get(), *got).subspan(*used);
   }
   return Status::success();
 }
@@ -155,10 +156,10 @@ Status HttpSource::pumpBody(HttpConnection& connection, HttpBodyDecoder& body,
     }
     if (body.done()) return Status::success();
     if (!connection.pending()) onDrained();
-    auto got = connection.read(buffer_.data(), buffer_.size());
+    auto got = connection.read(buffer_.get(), kReadBufferBytes);
     if (!got) return got.error();
     if (*got == 0) return body.endOfInput();
-    bytes = {buffer_.data(), *got};
+    bytes = {buffer_.get(), *got};
   }
 }
 

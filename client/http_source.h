@@ -84,7 +84,9 @@ class HttpSource : public Source {
   std::mutex clientMutex_;
   std::unique_ptr<HttpConnection> connection_;  // guarded by clientMutex_
   SslCtxPtr tls_;                               // https: made once, shared by every attempt
-  std::vector<uint8_t> buffer_;                 // socket reads land here
+  // Socket reads land here. Left uninitialised on purpose: pages a quiet
+  // stream never fills are never touched (200 idle targets stay small).
+  std::unique_ptr<uint8_t[]> buffer_;
   std::atomic<bool> aborted_{false};
   std::atomic<bool> timedOut_{false};
   std::atomic<bool> streaming_{false};  // a 200 pcap body is being read
