@@ -206,6 +206,7 @@ class CaptureFile {
     std::vector<char*> argv{const_cast<char*>(config_.postRotate.c_str()),
                             const_cast<char*>(name_.c_str()), nullptr};
     pid_t pid = 0;
+    owner_.reapChildren(false);  // a long -G run must not pile up zombies
     if (posix_spawnp(&pid, config_.postRotate.c_str(), nullptr, nullptr, argv.data(), environ) == 0) {
       owner_.children_.push_back(pid);
     } else {
@@ -342,12 +343,19 @@ void Output::finish(const std::vector<std::optional<uint64_t>>& kernelDrops) {
     return;
   }
   for (auto& f : files_) (void)f->close(&kernelDrops);
-  for (const pid_t pid : children_) {
+  reapChildren(true);
+}
+
+void Output::reapChildren(bool wait) {
+  // Each -z child is waited for by its pid only: ddump has other children
+  // nowhere, but a blanket waitpid(-1) would be wrong if it ever did.
+  std::erase_if(children_, [wait](pid_t pid) {
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    pid_t done = 0;
+    while ((done = ::waitpid(pid, &status, wait ? 0 : WNOHANG)) < 0 && errno == EINTR) {
     }
-  }
-  children_.clear();
+    return done != 0;  // reaped, or not ours any more (ECHILD)
+  });
 }
 
 }  // namespace ddump

@@ -89,6 +89,8 @@ class Output {
   mutable std::mutex mutex_;
   std::vector<std::map<uint32_t, std::string>> interfaces_;
   std::vector<std::optional<Precision>> precisions_;
+  // Reaps finished -z commands; with `wait`, waits for all of them.
+  void reapChildren(bool wait);
   std::vector<pid_t> children_;  // -z commands
   friend class CaptureFile;
 };

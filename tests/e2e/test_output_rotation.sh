@@ -81,3 +81,15 @@ assert_eq 2 "$files" "two strftime-named files"
 for f in g/t-*.pcap; do assert_ge "$(valid_pcap "$f")" 1 "packets in $f"; done
 assert_eq 2 "$(wc -l <g/zlog)" "-z on both -G files"
 pass "-G 1 -W 2: two strftime-named files, then a clean stop"
+
+# A long -C run must not pile up -z zombies: finished commands are reaped as
+# new ones start (tcpdump reaps them from SIGCHLD). 40 B records at 2000 pps
+# and -C 4k close a file about every 60 ms.
+mkdir z
+spawn zrun "$DDUMP" -q -C 4k -z /bin/true -w z/out.pcap "http://127.0.0.1:$FAKE_PORT/capture?live=1&pps=2000"
+zpid=$SPAWN_PID
+wait_for 20 bash -c "(( \$(ls z | wc -l) >= 30 ))" || fail "-C 4k made $(ls z | wc -l) files"
+zombies=$(ps --ppid "$zpid" -o stat= | grep -c '^Z' || true)
+assert_le "$zombies" 2 "-z zombies waiting to be reaped after $(ls z | wc -l) files"
+stop zrun
+pass "-C with -z: finished commands are reaped while it runs ($zombies zombies after 30+ files)"
