@@ -15,16 +15,14 @@
 #include <chrono>
 #include <cstring>
 
+#include "clock.h"
+
 namespace ddump {
 namespace {
 
 Error networkError(std::string message) { return makeError(ErrorCode::Network, std::move(message)); }
 
-int64_t steadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+int64_t steadyMs() { return static_cast<int64_t>(steadyNowNs() / 1'000'000); }
 
 // Milliseconds left until `deadline` (never negative), for poll().
 int msLeft(int64_t deadline) {

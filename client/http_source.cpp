@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "clock.h"
 #include "http_request.h"
 #include "log.h"
 
@@ -22,18 +23,6 @@ constexpr const char* kUserAgent = "ddump/0.1";
 // small ones, per system call (httplib's compiled-in 4 KiB made recv and
 // poll half of the client's CPU time on a fast stream).
 constexpr size_t kReadBufferBytes = 256 * 1024;
-
-uint64_t steadyNowNs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
-}
-
-int64_t wallNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Untrusted text for one stderr line: printable ASCII only, bounded.
 std::string printable(const std::string& text, size_t limit = 300) {

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "clock.h"
+
 namespace ddump {
 namespace {
 
@@ -20,11 +22,7 @@ MergeHub::MergeHub(MergerOptions options, size_t streamLimitBytes, Output& outpu
   if (output_.wantsStreams()) merger_.setStreamLog(&streamLog_);
 }
 
-uint64_t MergeHub::nowNs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
-}
+uint64_t MergeHub::nowNs() { return steadyNowNs(); }
 
 size_t MergeHub::addStream(bool live) {
   std::lock_guard<std::mutex> lock(mutex_);

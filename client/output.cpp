@@ -14,6 +14,7 @@
 #include <cstring>
 #include <utility>
 
+#include "clock.h"
 #include "log.h"
 #include "pcapng_writer.h"
 #include "record_buffer.h"
@@ -27,12 +28,6 @@ int64_t wallNowSec() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-uint64_t wallNowNs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
 }
 
 // false: the reader or the disk is gone (errno tells which).
@@ -193,7 +188,7 @@ class CaptureFile {
     if (fd_ < 0) return;
     for (const auto& [key, info] : interfaces_) {
       PcapngStatistics st;
-      st.timestampNs = wallNowNs();
+      st.timestampNs = static_cast<uint64_t>(wallNowNs());
       // Kernel drops are per capture: on the stream's first interface only,
       // so that summing the file's statistics counts them once.
       if (drops && info.first && info.stream < drops->size()) st.dropped = (*drops)[info.stream];
