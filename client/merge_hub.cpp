@@ -193,7 +193,13 @@ HubOutcome MergeHub::run(uint64_t count) {
   while (true) {
     events.swap(inbox_);
     for (const Event& e : events) {
-      if (e.kind == Event::Kind::Batch) views_[e.stream].inboxBytes -= e.batch.memoryBytes();
+      if (e.kind != Event::Kind::Batch) continue;
+      // The batch moves to the merger: count it there until the next
+      // publish() reads the merger's real figure, or for that long a reader
+      // would see room for another full share (the stream could reach twice
+      // its limit).
+      views_[e.stream].inboxBytes -= e.batch.memoryBytes();
+      views_[e.stream].mergerBytes += e.batch.memoryBytes();
     }
     const bool stopping = stop_;
     const uint64_t remaining = count == 0 ? Merger::kUnlimited : count - written_;
