@@ -68,18 +68,15 @@ Result<SslCtxPtr> makeClientTlsContext(const TlsConfig& config) {
 
 HttpConnection::HttpConnection() : stopFd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
-HttpConnection::~HttpConnection() {
-  ssl_.reset();
-  if (fd_ >= 0) ::close(fd_);
-  if (stopFd_ >= 0) ::close(stopFd_);
-}
+// The SSL object goes before the socket it reads (members die in reverse order).
+HttpConnection::~HttpConnection() = default;
 
 void HttpConnection::stop() {
-  if (stopFd_ >= 0) (void)::eventfd_write(stopFd_, 1);
+  if (stopFd_.valid()) (void)::eventfd_write(stopFd_.get(), 1);
 }
 
 HttpConnection::Wait HttpConnection::waitFor(short events, int timeoutMs) const {
-  pollfd fds[2] = {{fd_, events, 0}, {stopFd_, POLLIN, 0}};
+  pollfd fds[2] = {{fd_.get(), events, 0}, {stopFd_.get(), POLLIN, 0}};
   const int64_t deadline = steadyMs() + timeoutMs;
   for (;;) {
     const int n = ::poll(fds, 2, timeoutMs < 0 ? -1 : msLeft(deadline));
@@ -94,12 +91,12 @@ HttpConnection::Wait HttpConnection::waitFor(short events, int timeoutMs) const 
 Error HttpConnection::stopped() const { return networkError("stopped"); }
 
 bool HttpConnection::stopRequested() const {
-  pollfd fd = {stopFd_, POLLIN, 0};
+  pollfd fd = {stopFd_.get(), POLLIN, 0};
   return ::poll(&fd, 1, 0) > 0;
 }
 
 Status HttpConnection::open(const Target& target, SSL_CTX* tls, int timeoutMs) {
-  if (stopFd_ < 0) return networkError(std::string("eventfd: ") + std::strerror(errno));
+  if (!stopFd_.valid()) return networkError(std::string("eventfd: ") + std::strerror(errno));
   const int64_t deadline = steadyMs() + timeoutMs;
   if (Status s = connectTcp(target, timeoutMs); !s) return s;
   if (!tls) return Status::success();
@@ -132,10 +129,9 @@ Status HttpConnection::connectTcp(const Target& target, int timeoutMs) {
 }
 
 Status HttpConnection::connectOne(const void* address, unsigned length, int family, int timeoutMs) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) return networkError(std::string("socket: ") + std::strerror(errno));
-  if (::connect(fd_, static_cast<const sockaddr*>(address), length) == 0) return Status::success();
+  fd_.reset(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd_.valid()) return networkError(std::string("socket: ") + std::strerror(errno));
+  if (::connect(fd_.get(), static_cast<const sockaddr*>(address), length) == 0) return Status::success();
   if (errno != EINPROGRESS) return networkError(std::string("connection failed: ") + std::strerror(errno));
   switch (waitFor(POLLOUT, timeoutMs)) {
     case Wait::Stopped: return stopped();
@@ -145,14 +141,14 @@ Status HttpConnection::connectOne(const void* address, unsigned length, int fami
   }
   int error = 0;
   socklen_t size = sizeof error;
-  if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
+  if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
   if (error != 0) return networkError(std::string("connection failed: ") + std::strerror(error));
   return Status::success();
 }
 
 Status HttpConnection::handshake(const Target& target, SSL_CTX* tls, int timeoutMs) {
   ssl_.reset(SSL_new(tls));
-  if (!ssl_ || SSL_set_fd(ssl_.get(), fd_) != 1) return networkError("TLS setup: " + openSslError());
+  if (!ssl_ || SSL_set_fd(ssl_.get(), fd_.get()) != 1) return networkError("TLS setup: " + openSslError());
   SSL* ssl = ssl_.get();
   // Host name verification (RFC 6125): a DNS name, or an IP literal against
   // the certificate's IP SANs. SNI carries DNS names only (RFC 6066 §3).
@@ -206,7 +202,7 @@ Status HttpConnection::writeAll(std::string_view bytes, int timeoutMs) {
       }
       events = code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
     } else {
-      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (n > 0) {
         bytes.remove_prefix(static_cast<size_t>(n));
         continue;
@@ -245,7 +241,7 @@ Result<size_t> HttpConnection::read(uint8_t* buffer, size_t capacity, int timeou
       }
       events = code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
     } else {
-      const ssize_t n = ::recv(fd_, buffer, static_cast<size_t>(size), 0);
+      const ssize_t n = ::recv(fd_.get(), buffer, static_cast<size_t>(size), 0);
       if (n >= 0) return static_cast<size_t>(n);
       if (errno != EAGAIN && errno != EINTR) {
         return networkError(std::string("read failed: ") + std::strerror(errno));
@@ -278,7 +274,7 @@ bool HttpConnection::pending() const {
   // SSL_has_pending also sees read-ahead bytes not yet decrypted.
   if (ssl_ && SSL_has_pending(ssl_.get()) == 1) return true;
   int bytes = 0;
-  return fd_ >= 0 && ::ioctl(fd_, FIONREAD, &bytes) == 0 && bytes > 0;
+  return fd_.valid() && ::ioctl(fd_.get(), FIONREAD, &bytes) == 0 && bytes > 0;
 }
 
 const char* HttpConnection::tlsVersion() const {

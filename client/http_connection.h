@@ -20,6 +20,7 @@
 #include "result.h"
 #include "target.h"
 #include "tls.h"
+#include "unique_fd.h"
 
 namespace ddump {
 
@@ -69,9 +70,9 @@ class HttpConnection {
   Error stopped() const;
   bool stopRequested() const;
 
-  int fd_ = -1;
-  int stopFd_ = -1;  // eventfd: readable once stop() was called
-  std::unique_ptr<SSL, SslDeleter> ssl_;
+  UniqueFd fd_;
+  UniqueFd stopFd_;  // eventfd: readable once stop() was called
+  std::unique_ptr<SSL, SslDeleter> ssl_;  // declared after fd_: freed before it
   std::string peer_;
 };
 

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "pcapng_writer.h"
 #include "record_buffer.h"
+#include "unique_fd.h"
 
 extern char** environ;
 
@@ -125,7 +126,7 @@ class CaptureFile {
   WriteResult close(const std::vector<std::optional<uint64_t>>* drops = nullptr) {
     if (config_.format == OutputFormat::Pcapng) appendStatistics(drops);
     const WriteResult r = flush();
-    if (fd_ >= 0 && fd_ != STDOUT_FILENO) ::close(fd_);
+    file_.reset();
     fd_ = -1;
     if (!config_.postRotate.empty() && name_ != "-") runPostRotate();
     return r;
@@ -141,7 +142,8 @@ class CaptureFile {
     if (name == "-") {
       fd_ = STDOUT_FILENO;
     } else {
-      fd_ = ::open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      file_.reset(::open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      fd_ = file_.get();
       if (fd_ < 0) {
         log::error("cannot create " + name + ": " + std::strerror(errno));
         return WriteResult::Failed;
@@ -220,7 +222,8 @@ class CaptureFile {
   RotationPlan plan_;
   GlobalHeader header_;
   std::string name_;
-  int fd_ = -1;
+  UniqueFd file_;  // a created file; stdout ("-") is borrowed, not owned
+  int fd_ = -1;    // what is written: file_ or STDOUT_FILENO
   uint64_t size_ = 0;
   RecordBuffer pcap_;
   PcapngWriter ng_;

@@ -51,21 +51,17 @@ void Source::fail(const std::string& reason, bool refused) {
   log::error(target_.display() + ": " + reason);
 }
 
-FileSource::~FileSource() {
-  if (ownsFd_) ::close(fd_);
-}
-
 bool FileSource::open(bool pulled) {
   pulled_ = pulled;
   const bool isStdin = target_.kind == TargetKind::Stdin;
-  fd_ = isStdin ? STDIN_FILENO : ::open(target_.file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (!isStdin) file_.reset(::open(target_.file.c_str(), O_RDONLY | O_CLOEXEC));
+  fd_ = isStdin ? STDIN_FILENO : file_.get();
   if (fd_ < 0) {
     fail(std::string("cannot open: ") + std::strerror(errno));
     ended_ = true;
     hub_.onEnd(stream_, false);
     return false;
   }
-  ownsFd_ = !isStdin;
   feeder_ = std::make_unique<StreamFeeder>(stream_, hub_);
   buffer_.resize(256 * 1024);
   state_ = TargetState::Streaming;
@@ -98,8 +94,8 @@ bool FileSource::pump() {
 
 void FileSource::end() {
   ended_ = true;
-  if (ownsFd_) ::close(fd_);
-  ownsFd_ = false;
+  file_.reset();
+  fd_ = -1;
   if (!failed_) state_ = TargetState::Done;
   hub_.onEnd(stream_, false);
 }

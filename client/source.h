@@ -15,6 +15,7 @@
 #include "progress_table.h"
 #include "stream_decoder.h"
 #include "target.h"
+#include "unique_fd.h"
 
 namespace ddump {
 
@@ -94,7 +95,6 @@ class Source {
 class FileSource : public Source {
  public:
   using Source::Source;
-  ~FileSource() override;
   void run() override;
 
   // False (reported, stream ended) when the file cannot be opened. `pulled`:
@@ -108,8 +108,8 @@ class FileSource : public Source {
  private:
   void end();
 
-  int fd_ = -1;
-  bool ownsFd_ = false;
+  UniqueFd file_;  // the opened file; stdin is borrowed, not owned
+  int fd_ = -1;    // what is read: file_ or STDIN_FILENO
   bool ended_ = false;
   bool pulled_ = false;
   std::unique_ptr<StreamFeeder> feeder_;
