@@ -234,8 +234,7 @@ Output::Output(OutputConfig config, std::vector<StreamLabel> labels)
     : config_(std::move(config)),
       labels_(std::move(labels)),
       passThrough_(config_.format == OutputFormat::Pcap && !config_.perTarget &&
-                   !config_.rotation.enabled() && config_.path == "-" &&
-                   config_.postRotate.empty()),
+                   !config_.rotation.enabled() && config_.postRotate.empty()),
       interfaces_(labels_.size()),
       precisions_(labels_.size()) {}
 
@@ -268,8 +267,29 @@ std::string Output::sectionComment() const {
   return text;
 }
 
+// Stdout, or `-w FILE` created at the first write (as the per-record path
+// creates it when the first header arrives).
+int Output::passThroughFd() {
+  if (config_.path == "-") return STDOUT_FILENO;
+  if (!direct_.valid()) {
+    direct_.reset(::open(config_.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!direct_.valid()) log::error("cannot create " + config_.path + ": " + std::strerror(errno));
+  }
+  return direct_.get();
+}
+
+// A closed stdout is the reader going away (tcpdump quit): a quiet end. A
+// file that cannot be written is an error worth a line.
+WriteResult Output::passThroughFailed() const {
+  if (config_.path == "-") return WriteResult::Closed;
+  log::error("cannot write " + config_.path + ": " + std::strerror(errno));
+  return WriteResult::Failed;
+}
+
 WriteResult Output::passThrough(std::span<const uint8_t> bytes) {
-  if (!writeAll(STDOUT_FILENO, bytes.data(), bytes.size())) return WriteResult::Closed;
+  const int fd = passThroughFd();
+  if (fd < 0) return WriteResult::Failed;
+  if (!writeAll(fd, bytes.data(), bytes.size())) return passThroughFailed();
   bytesWritten_ += bytes.size();
   return WriteResult::Ok;
 }
@@ -281,7 +301,9 @@ WriteResult Output::writeGathered(const RecordBuffer& merged) {
     pieces_.push_back(iovec{const_cast<uint8_t*>(data), size});  // writev only reads them
     bytes += size;
   });
-  if (!writevAll(STDOUT_FILENO, pieces_)) return WriteResult::Closed;
+  const int fd = passThroughFd();
+  if (fd < 0) return WriteResult::Failed;
+  if (!writevAll(fd, pieces_)) return passThroughFailed();
   bytesWritten_ += bytes;
   return WriteResult::Ok;
 }
@@ -341,6 +363,7 @@ void Output::finish(const std::vector<std::optional<uint64_t>>& kernelDrops) {
     return;
   }
   for (auto& f : files_) (void)f->close(&kernelDrops);
+  direct_.reset();
   reapChildren(true);
 }
 

@@ -23,6 +23,7 @@
 #include "pcap_format.h"
 #include "record_buffer.h"
 #include "rotation.h"
+#include "unique_fd.h"
 
 namespace ddump {
 
@@ -76,13 +77,16 @@ class Output {
 
  private:
   WriteResult passThrough(std::span<const uint8_t> bytes);
+  int passThroughFd();
+  WriteResult passThroughFailed() const;
   std::vector<iovec> pieces_;  // writeGathered's, kept for reuse
   WriteResult openAll();
   CaptureFile& fileFor(uint32_t stream);
 
   OutputConfig config_;
   std::vector<StreamLabel> labels_;
-  bool passThrough_;
+  bool passThrough_;  // plain pcap to stdout or one file: merged bytes as they are
+  UniqueFd direct_;   // pass-through's -w FILE
   std::optional<GlobalHeader> header_;
   std::vector<std::unique_ptr<CaptureFile>> files_;  // one, or one per stream
   std::atomic<uint64_t> bytesWritten_{0};
