@@ -114,9 +114,14 @@ Status HttpConnection::connectTcp(const Target& target, int timeoutMs) {
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(list, &freeaddrinfo);
   const int64_t deadline = steadyMs() + timeoutMs;
+  size_t left = 0;
+  for (const addrinfo* a = list; a; a = a->ai_next) ++left;
   Status last = networkError("connection failed: no address");
-  for (const addrinfo* a = list; a; a = a->ai_next) {
-    last = connectOne(a->ai_addr, a->ai_addrlen, a->ai_family, msLeft(deadline));
+  for (const addrinfo* a = list; a; a = a->ai_next, --left) {
+    // Each address gets its share of what is left, so a black-holed first
+    // one (typically a broken IPv6 route) cannot use up the whole timeout.
+    const int share = msLeft(deadline) / static_cast<int>(left);
+    last = connectOne(a->ai_addr, a->ai_addrlen, a->ai_family, share);
     if (last) {
       char host[NI_MAXHOST] = "?";
       ::getnameinfo(a->ai_addr, a->ai_addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
@@ -152,20 +157,24 @@ Status HttpConnection::handshake(const Target& target, SSL_CTX* tls, int timeout
   SSL* ssl = ssl_.get();
   // Host name verification (RFC 6125): a DNS name, or an IP literal against
   // the certificate's IP SANs. SNI carries DNS names only (RFC 6066 §3).
-  if (isIpLiteral(target.host)) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), target.host.c_str());
-  } else {
-    SSL_set_tlsext_host_name(ssl, target.host.c_str());
-    SSL_set1_host(ssl, target.host.c_str());
-  }
+  // Fails closed: a name that cannot be set would mean no name check at all.
+  // RFC 9525: names come from the subjectAltName only, never the subject CN.
+  SSL_set_hostflags(ssl, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  const bool named = isIpLiteral(target.host)
+                         ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), target.host.c_str()) == 1
+                         : !target.host.empty() &&
+                               SSL_set_tlsext_host_name(ssl, target.host.c_str()) == 1 &&
+                               SSL_set1_host(ssl, target.host.c_str()) == 1;
+  if (!named) return networkError("cannot verify host name '" + target.host + "'");
   const int64_t deadline = steadyMs() + timeoutMs;
   ERR_clear_error();
   for (;;) {
+    errno = 0;
     const int rc = SSL_connect(ssl);
     if (rc == 1) return Status::success();
     const int code = SSL_get_error(ssl, rc);
     const short events = code == SSL_ERROR_WANT_READ ? POLLIN : code == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
-    if (events == 0) return tlsError(target, SSL_get_verify_result(ssl));
+    if (events == 0) return tlsError(target, code);
     switch (waitFor(events, msLeft(deadline))) {
       case Wait::Stopped: return stopped();
       case Wait::TimedOut: return networkError("TLS handshake timed out");
@@ -175,13 +184,21 @@ Status HttpConnection::handshake(const Target& target, SSL_CTX* tls, int timeout
   }
 }
 
-Error HttpConnection::tlsError(const Target& target, long verifyResult) const {
+Error HttpConnection::tlsError(const Target& target, int code) const {
+  // With -k the result is recorded but not acted on: it explains nothing.
+  const long verifyResult = SSL_get_verify_mode(ssl_.get()) == SSL_VERIFY_NONE
+                                ? X509_V_OK
+                                : SSL_get_verify_result(ssl_.get());
   if (verifyResult == X509_V_ERR_HOSTNAME_MISMATCH || verifyResult == X509_V_ERR_IP_ADDRESS_MISMATCH) {
     return networkError("server certificate does not match host name " + target.host);
   }
   if (verifyResult != X509_V_OK) {
     return networkError(std::string("server certificate not trusted: ") +
                         X509_verify_cert_error_string(verifyResult));
+  }
+  if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+    return networkError(errno != 0 ? "TLS handshake failed: " + std::string(std::strerror(errno))
+                                   : "the server closed the connection during the TLS handshake");
   }
   return networkError("TLS handshake failed: " + openSslError());
 }
@@ -191,15 +208,15 @@ Status HttpConnection::writeAll(std::string_view bytes, int timeoutMs) {
   while (!bytes.empty()) {
     short events = POLLOUT;
     if (ssl_) {
+      ERR_clear_error();  // SSL_get_error reads this thread's queue
+      errno = 0;
       const int n = SSL_write(ssl_.get(), bytes.data(), static_cast<int>(bytes.size()));
       if (n > 0) {
         bytes.remove_prefix(static_cast<size_t>(n));
         continue;
       }
       const int code = SSL_get_error(ssl_.get(), n);
-      if (code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE) {
-        return networkError("write failed: " + openSslError());
-      }
+      if (code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE) return tlsWriteError(code);
       events = code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
     } else {
       const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -224,6 +241,11 @@ Status HttpConnection::writeAll(std::string_view bytes, int timeoutMs) {
 Result<size_t> HttpConnection::read(uint8_t* buffer, size_t capacity, int timeoutMs) {
   const int size = static_cast<int>(std::min<size_t>(capacity, 1u << 30));
   const int64_t deadline = steadyMs() + timeoutMs;
+  if (deferred_) {
+    Result<size_t> end = std::move(*deferred_);
+    deferred_.reset();
+    return end;
+  }
   for (;;) {
     short events = POLLIN;
     if (ssl_) {
@@ -235,9 +257,12 @@ Result<size_t> HttpConnection::read(uint8_t* buffer, size_t capacity, int timeou
       if (code == SSL_ERROR_ZERO_RETURN) return size_t{0};
       if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0) return size_t{0};
       if (code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE) {
-        return networkError("read failed: " + (code == SSL_ERROR_SYSCALL && errno != 0
-                                                   ? std::string(std::strerror(errno))
-                                                   : openSslError()));
+        // An SSL error here is mostly the server's alert (e.g. "tlsv13 alert
+        // certificate required": TLS 1.3 servers judge client certificates
+        // after the handshake has completed on our side).
+        return networkError(code == SSL_ERROR_SYSCALL && errno != 0
+                                ? "read failed: " + std::string(std::strerror(errno))
+                                : "TLS error: " + openSslError());
       }
       events = code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
     } else {
@@ -256,23 +281,50 @@ Result<size_t> HttpConnection::read(uint8_t* buffer, size_t capacity, int timeou
   }
 }
 
+// Why an SSL_write failed. A TLS 1.3 server that rejects our certificate
+// sends an alert and closes; the write then only sees the closed socket, so
+// the alert, if it is already here, is the better explanation.
+Error HttpConnection::tlsWriteError(int code) {
+  std::string why = code == SSL_ERROR_SSL ? "TLS error: " + openSslError()
+                    : errno != 0          ? std::string(std::strerror(errno))
+                                          : "connection closed";
+  ERR_clear_error();
+  uint8_t byte = 0;
+  if (SSL_read(ssl_.get(), &byte, 1) <= 0 && ERR_peek_error() != 0) why = "TLS error: " + openSslError();
+  return networkError("write failed: " + why);
+}
+
 // SSL_read returns one TLS record (at most 16 KiB) per call: records already
 // received are gathered into the same buffer, so a TLS stream is handed on
 // in pieces as big as a plain one's.
 size_t HttpConnection::readDecrypted(uint8_t* buffer, int capacity) {
   size_t total = 0;
   while (capacity > 0 && SSL_has_pending(ssl_.get()) == 1) {
+    ERR_clear_error();
+    errno = 0;
     const int n = SSL_read(ssl_.get(), buffer + total, capacity);
-    if (n <= 0) break;  // the next read() sees the same condition again
-    total += static_cast<size_t>(n);
-    capacity -= n;
+    if (n > 0) {
+      total += static_cast<size_t>(n);
+      capacity -= n;
+      continue;
+    }
+    // An end or error after records already read: the next read() reports
+    // it (asking OpenSSL again then would find its error queue cleared).
+    const int code = SSL_get_error(ssl_.get(), n);
+    if (code == SSL_ERROR_ZERO_RETURN || (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)) {
+      deferred_ = size_t{0};
+    } else if (code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE) {
+      deferred_ = networkError("read failed: " + openSslError());
+    }
+    break;
   }
   return total;
 }
 
 bool HttpConnection::pending() const {
-  // SSL_has_pending also sees read-ahead bytes not yet decrypted.
-  if (ssl_ && SSL_has_pending(ssl_.get()) == 1) return true;
+  // Not SSL_has_pending: it is also true for part of a TLS record, which
+  // may be all there is for a long while (a stalled worker).
+  if (ssl_ && SSL_pending(ssl_.get()) > 0) return true;
   int bytes = 0;
   return fd_.valid() && ::ioctl(fd_.get(), FIONREAD, &bytes) == 0 && bytes > 0;
 }

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -66,7 +67,8 @@ class HttpConnection {
   Status connectOne(const void* address, unsigned length, int family, int timeoutMs);
   Status handshake(const Target& target, SSL_CTX* tls, int timeoutMs);
   size_t readDecrypted(uint8_t* buffer, int capacity);
-  Error tlsError(const Target& target, long verifyResult) const;
+  Error tlsError(const Target& target, int code) const;
+  Error tlsWriteError(int code);
   Error stopped() const;
   bool stopRequested() const;
 
@@ -74,6 +76,7 @@ class HttpConnection {
   UniqueFd stopFd_;  // eventfd: readable once stop() was called
   std::unique_ptr<SSL, SslDeleter> ssl_;  // declared after fd_: freed before it
   std::string peer_;
+  std::optional<Result<size_t>> deferred_;  // what read() returns next (TLS end seen early)
 };
 
 }  // namespace ddump

@@ -67,7 +67,7 @@ void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& 
     captureId_ = head.field("X-Ddump-Capture-Id");
   }
   if (status_ != 200) return;  // the caller reads the (bounded) body for the error text
-  headerDeadlineNs_ = 0;       // from here on a stream may be silent for hours
+  headerDeadlineNs_.exchange(0);  // from here on a stream may be silent for hours
   streaming_ = true;
   state_ = TargetState::Streaming;
   if (contentType_.rfind(kPcapContentType, 0) != 0) {
@@ -109,12 +109,15 @@ std::string HttpSource::transportError(const Error& error) const {
   const std::string& reason = error.message;
   if (timedOut_) {
     char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%g", settings_.connectTimeoutSec);
+    std::snprintf(seconds, sizeof seconds, "%g", 2 * settings_.connectTimeoutSec);
     return std::string("no response headers within ") + seconds + " s";
   }
   if (error.code == ErrorCode::Http) return reason;  // connected, but the answer is not HTTP
   if (status_ == 200) return "connection lost mid-stream: " + reason;
-  return "cannot connect to " + target_.authority() + ": " + reason;
+  if (!connected_) return "cannot connect to " + target_.authority() + ": " + reason;
+  // Connected, then no HTTP answer: often an https server asked for http://.
+  const char* hint = target_.kind == TargetKind::Http ? " (is it an https:// server?)" : "";
+  return "no HTTP response from " + target_.authority() + ": " + reason + hint;
 }
 
 Status HttpSource::readHead(HttpConnection& connection, HttpHeadParser& parser,
@@ -153,8 +156,9 @@ Status HttpSource::pumpBody(HttpConnection& connection, HttpBodyDecoder& body,
 }
 
 Status HttpSource::exchange(HttpConnection& connection, StreamFeeder& feeder) {
-  const int timeoutMs = static_cast<int>(settings_.connectTimeoutSec * 1000);
-  if (Status s = connection.open(target_, tls_.get(), timeoutMs); !s) return s;
+  const int timeoutMs = connectTimeoutMs();
+  if (Status s = connection.open(target_, settings_.tlsContext.get(), timeoutMs); !s) return s;
+  connected_ = true;
   GetRequest request{target_.authority(),
                      requestTarget(target_, settings_.capture),
                      {{"Accept", kPcapContentType}, {"User-Agent", kUserAgent}},
@@ -172,6 +176,10 @@ Status HttpSource::exchange(HttpConnection& connection, StreamFeeder& feeder) {
   if (!streamError_.empty()) return Status::success();
   uint64_t contentLength = 0;
   auto framing = bodyFraming(parser.head(), contentLength);
+  if (!framing && status_ == 200) {
+    streamError_ = framing.error().message;  // like a broken chunk: not retried
+    return Status::success();
+  }
   if (!framing) return framing.error();
   HttpBodyDecoder body(*framing, contentLength);
   if (status_ != 200) {
@@ -203,12 +211,18 @@ Status HttpSource::exchange(HttpConnection& connection, StreamFeeder& feeder) {
       [&feeder] { feeder.flush(); });
 }
 
+int HttpSource::connectTimeoutMs() const {
+  // --connect-timeout may be huge; poll() takes an int of milliseconds.
+  return static_cast<int>(std::min(settings_.connectTimeoutSec * 1000.0, 1e9));
+}
+
 HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
   status_ = 0;
   contentType_.clear();
   errorBody_.clear();
   streamError_.clear();
   timedOut_ = false;
+  connected_ = false;
   auto connection = std::make_unique<HttpConnection>();
   HttpConnection* raw = connection.get();
   {
@@ -217,7 +231,7 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
     connection_ = std::move(connection);
   }
   // Covers connect, TLS handshake, response headers and an error body.
-  headerDeadlineNs_ = steadyNowNs() + static_cast<uint64_t>(settings_.connectTimeoutSec * 2e9);
+  headerDeadlineNs_ = steadyNowNs() + 2 * static_cast<uint64_t>(connectTimeoutMs()) * 1'000'000;
   const Status outcome = exchange(*raw, feeder);
   feeder.flush();  // records gathered before the body ended (or failed) still go out
   headerDeadlineNs_ = 0;
@@ -325,13 +339,20 @@ void HttpSource::probeWorker() {
     if (aborted_) return;
     connection_ = std::move(connection);  // abort() can stop it
   }
-  const int timeoutMs = static_cast<int>(settings_.connectTimeoutSec * 1000) + 1000;
+  // The whole probe fits in one --connect-timeout: a slow worker delays
+  // its capture by that much at most.
+  const int timeoutMs = connectTimeoutMs();
+  const uint64_t deadlineNs = steadyNowNs() + static_cast<uint64_t>(timeoutMs) * 1'000'000;
+  auto msLeft = [deadlineNs] {
+    const uint64_t now = steadyNowNs();
+    return now < deadlineNs ? static_cast<int>((deadlineNs - now) / 1'000'000) : 0;
+  };
   // Later samples reuse the connection: they measure the round trip, not the connect.
   const int rounds = sampleClock ? 5 : 1;
-  if (raw->open(target_, tls_.get(), timeoutMs)) {  // else the capture attempt reports it
+  if (raw->open(target_, settings_.tlsContext.get(), timeoutMs)) {  // else the capture attempt reports it
     for (int i = 0; i < rounds && !aborted_; ++i) {
       const int64_t sendNs = wallNowNs();
-      auto reply = getSmall(*raw, "/interfaces", i + 1 < rounds, timeoutMs);
+      auto reply = getSmall(*raw, "/interfaces", i + 1 < rounds, msLeft());
       const int64_t recvNs = wallNowNs();
       if (!reply || reply->head.status != 200) break;
       addClockSample(sendNs, reply->head.field("X-Ddump-Time"), recvNs);
@@ -344,15 +365,6 @@ void HttpSource::probeWorker() {
 
 void HttpSource::run() {
   StreamFeeder feeder(stream_, hub_);
-  if (target_.kind == TargetKind::Https) {
-    auto tls = makeClientTlsContext(settings_.tls);
-    if (!tls) {
-      fail(tls.error().message);
-      hub_.onEnd(stream_, refused_);
-      return;
-    }
-    tls_ = std::move(*tls);
-  }
   probeWorker();
   applyClockOffset(feeder);
   for (int tries = 0;; ++tries) {
@@ -390,9 +402,11 @@ void HttpSource::abort() {
 }
 
 void HttpSource::watchdog(uint64_t steadyNowNs) {
-  const uint64_t deadline = headerDeadlineNs_;
+  uint64_t deadline = headerDeadlineNs_;
   if (deadline == 0 || steadyNowNs < deadline) return;
-  headerDeadlineNs_ = 0;
+  // Only if the headers did not clear the deadline meanwhile: a stream that
+  // has just started must not be stopped as "no response headers".
+  if (!headerDeadlineNs_.compare_exchange_strong(deadline, 0)) return;
   timedOut_ = true;
   std::lock_guard<std::mutex> lock(clientMutex_);
   if (connection_) connection_->stop();
@@ -407,7 +421,7 @@ void HttpSource::fetchKernelDrops() {
   if (captureId.empty() || failed_ || !streaming_) return;  // the worker lists live captures only
   // Its own connection: this runs on the progress or main thread.
   HttpConnection connection;
-  if (!connection.open(target_, tls_.get(), 1000)) return;
+  if (!connection.open(target_, settings_.tlsContext.get(), 1000)) return;
   auto reply = getSmall(connection, "/stats", false, 1000);
   if (!reply || reply->head.status != 200) return;
   const auto json = nlohmann::json::parse(reply->body, nullptr, false);

@@ -30,6 +30,7 @@ namespace ddump {
 struct HttpSettings {
   CaptureParams capture;
   TlsConfig tls;
+  std::shared_ptr<SSL_CTX> tlsContext;  // https: one for all targets (SSL_new on it is thread-safe)
   double connectTimeoutSec = 10;
   int retry = 0;
   ClockOffsetSetting clockOffset;  // --clock-offset
@@ -74,6 +75,7 @@ class HttpSource : public Source {
   void onResponse(const HttpResponseHead& head, const HttpConnection& connection);
   std::string statusError() const;
   std::string transportError(const Error& error) const;
+  int connectTimeoutMs() const;
   // Before the first capture request: the worker's interface names (pcapng)
   // and clock samples from its X-Ddump-Time (--clock-offset auto).
   void probeWorker();
@@ -83,12 +85,12 @@ class HttpSource : public Source {
   HttpSettings settings_;
   std::mutex clientMutex_;
   std::unique_ptr<HttpConnection> connection_;  // guarded by clientMutex_
-  SslCtxPtr tls_;                               // https: made once, shared by every attempt
   // Socket reads land here. Left uninitialised on purpose: pages a quiet
   // stream never fills are never touched (200 idle targets stay small).
   std::unique_ptr<uint8_t[]> buffer_;
   std::atomic<bool> aborted_{false};
   std::atomic<bool> timedOut_{false};
+  bool connected_ = false;  // this attempt's TCP (and TLS) connect succeeded
   std::atomic<bool> streaming_{false};  // a 200 pcap body is being read
   std::atomic<uint64_t> headerDeadlineNs_{0};  // 0: headers arrived / not connecting
   // State of the current attempt (reader thread only).

@@ -68,7 +68,7 @@ bool ChunkedDecoder::framingByte(uint8_t byte) {
     case State::DataLf:
       problem_ = "chunk data not followed by CRLF (chunk size wrong?)";
       state_ = State::Size;
-      sizeDigits_ = lineBytes_ = 0;
+      sizeDigits_ = significantDigits_ = lineBytes_ = 0;
       return byte == kLf;
     case State::TrailerStart:
       state_ = byte == kCr ? State::FinalLf : State::Trailer;
@@ -103,7 +103,10 @@ bool ChunkedDecoder::framingByte(uint8_t byte) {
 bool ChunkedDecoder::sizeDigit(uint8_t byte) {
   if (const int value = hexValue(byte); value >= 0) {
     problem_ = "chunk size too large";
-    if (++sizeDigits_ > kMaxSizeDigits) return false;
+    ++sizeDigits_;
+    // Leading zeros are legal and say nothing: only significant digits count.
+    if (remaining_ != 0 || value != 0) ++significantDigits_;
+    if (significantDigits_ > kMaxSizeDigits || sizeDigits_ > ChunkedDecoder::kMaxLineBytes) return false;
     remaining_ = remaining_ * 16 + static_cast<uint64_t>(value);
     return true;
   }

@@ -72,6 +72,7 @@ class ChunkedDecoder {
   State state_ = State::Size;
   uint64_t remaining_ = 0;  // bytes of chunk data still to come in this chunk
   size_t sizeDigits_ = 0;
+  size_t significantDigits_ = 0;
   size_t lineBytes_ = 0;
   size_t trailerBytes_ = 0;
   uint64_t offset_ = 0;  // body bytes consumed so far, for error messages

@@ -40,6 +40,23 @@ std::string quoted(std::string_view line) {
   return out + (line.size() > 60 ? "...'" : "'");
 }
 
+// Every element of a comma-separated list field, over all its field lines
+// (RFC 9110 §5.3, §5.6.1), trimmed; empty elements dropped.
+std::vector<std::string> listValues(const HttpResponseHead& head, std::string_view name) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : head.fields) {
+    if (!equalsNoCase(key, name)) continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view item = trim(rest.substr(0, comma));
+      if (!item.empty()) out.emplace_back(item);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string HttpResponseHead::field(std::string_view name) const {
@@ -63,6 +80,16 @@ Result<size_t> HttpHeadParser::feed(std::span<const uint8_t> bytes) {
     const size_t room = kMaxHeadBytes - buffer_.size();
     const size_t take = std::min(room, bytes.size() - used);
     buffer_.append(reinterpret_cast<const char*>(bytes.data() + used), take);
+    // Not an HTTP answer at all (an SSH banner, TLS, a bare-LF head): say so
+    // now rather than wait for a blank line that may never come.
+    const size_t lineEnd = buffer_.find('\n');
+    if (buffer_.compare(0, std::min<size_t>(buffer_.size(), 5), "HTTP/", 0,
+                        std::min<size_t>(buffer_.size(), 5)) != 0 ||
+        (lineEnd != std::string::npos && (lineEnd == 0 || buffer_[lineEnd - 1] != '\r'))) {
+      std::string_view line = std::string_view(buffer_).substr(0, lineEnd);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      return headError("status line " + quoted(line) + " is not HTTP/1.x");
+    }
     const size_t end = buffer_.find(kEndOfHead, searchFrom);
     if (end == std::string::npos) {
       if (buffer_.size() >= kMaxHeadBytes) {
@@ -75,6 +102,8 @@ Result<size_t> HttpHeadParser::feed(std::span<const uint8_t> bytes) {
     used += take - (buffer_.size() - headSize);
     if (Status s = parse(std::string_view(buffer_).substr(0, end)); !s) return s.error();
     buffer_.clear();
+    // 101 would switch protocols, which we never ask for.
+    if (head_.status == 101) return headError("unexpected 101 Switching Protocols");
     complete_ = head_.status >= 200;  // else an interim 1xx: the real head follows
   }
   return used;
@@ -109,8 +138,18 @@ Status HttpHeadParser::parseStatusLine(std::string_view line) {
 }
 
 // field-line = field-name ":" OWS field-value OWS  (RFC 9112 §5). No
-// whitespace before the colon (§5.1: must be rejected) and no obs-fold.
+// whitespace before the colon (§5.1: must be rejected).
 Status HttpHeadParser::parseField(std::string_view line) {
+  // obs-fold (§5.2): a line starting with SP/HTAB continues the previous
+  // field's value, joined by one space.
+  if (!line.empty() && (line.front() == ' ' || line.front() == '\t') && !head_.fields.empty()) {
+    const std::string_view more = trim(line);
+    if (more.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+      return headError("control character in header " + head_.fields.back().first);
+    }
+    head_.fields.back().second += " " + std::string(more);
+    return Status::success();
+  }
   const size_t colon = line.find(':');
   const std::string_view name = line.substr(0, colon);
   if (colon == std::string_view::npos || !isToken(name)) {
@@ -128,19 +167,20 @@ Result<BodyFraming> bodyFraming(const HttpResponseHead& head, uint64_t& contentL
   if (head.status == 204 || head.status == 304) return BodyFraming::None;
   if (head.has("Transfer-Encoding")) {
     // Only "chunked" is ever sent to us (we ask for no other coding). Any
-    // other coding cannot be decoded; RFC 9112 §6.3 forbids guessing.
-    const std::string coding = head.field("Transfer-Encoding");
-    if (!equalsNoCase(trim(coding), "chunked")) {
-      return headError("unsupported Transfer-Encoding " + quoted(coding));
+    // other coding, in any of the fields, cannot be decoded; RFC 9112 §6.3
+    // forbids guessing.
+    const std::vector<std::string> codings = listValues(head, "Transfer-Encoding");
+    if (codings.size() != 1 || !equalsNoCase(codings.front(), "chunked")) {
+      std::string all;
+      for (const auto& c : codings) all += (all.empty() ? "" : ", ") + c;
+      return headError("unsupported Transfer-Encoding " + quoted(all));
     }
     return BodyFraming::Chunked;
   }
   if (!head.has("Content-Length")) return BodyFraming::UntilClose;
-  // Several Content-Length fields must all agree (§6.3 item 5); one value is
-  // enough here because a list or a second differing field is refused.
+  // Several values, in one list or several fields, must all agree (§6.3 item 5).
   std::string value;
-  for (const auto& [key, v] : head.fields) {
-    if (!equalsNoCase(key, "Content-Length")) continue;
+  for (const std::string& v : listValues(head, "Content-Length")) {
     if (!value.empty() && v != value) return headError("conflicting Content-Length fields");
     value = v;
   }

@@ -139,6 +139,10 @@ TEST_CASE("hostile chunk framing fails with the reason and the byte", "[http]") 
     CHECK_FALSE(out.done);
     CHECK_THAT(out.error, Catch::Contains(c.error));
   }
+  // Leading zeros are not significant digits.
+  const Decoded zeros = decodeChunked(std::string(40, '0') + "4\r\nabcd\r\n0000\r\n\r\n");
+  CHECK(zeros.error.empty());
+  CHECK(zeros.payload == "abcd");
   // Many small trailer fields: bounded as a whole.
   std::string trailers = "0\r\n";
   for (int i = 0; i < 2000; ++i) trailers += "X-Field: 1234\r\n";
@@ -212,12 +216,29 @@ TEST_CASE("hostile response heads are refused with the reason", "[http]") {
         "bad HTTP response: malformed header line 'Bad Name: x'");
   CHECK(headError("HTTP/1.1 200 OK\r\nName : x\r\n\r\n") ==
         "bad HTTP response: malformed header line 'Name : x'");
-  CHECK(headError("HTTP/1.1 200 OK\r\nA: 1\r\n folded\r\n\r\n") ==
-        "bad HTTP response: malformed header line ' folded'");
+  CHECK(headError("HTTP/1.1 101 Switching Protocols\r\n\r\n") ==
+        "bad HTTP response: unexpected 101 Switching Protocols");
+  // Not HTTP at all: refused at once, without waiting for a blank line.
+  CHECK(headError("SSH-2.0-OpenSSH_9.2\r\n") ==
+        "bad HTTP response: status line 'SSH-2.0-OpenSSH_9.2' is not HTTP/1.x");
+  CHECK(headError("\x16\x03\x01") == "bad HTTP response: status line '\x3f\x3f\x3f' is not HTTP/1.x");
+  CHECK(headError("HTTP/1.1 200 OK\nA: 1\n\n") ==
+        "bad HTTP response: status line 'HTTP/1.1 200 OK' is not HTTP/1.x");
+  CHECK(headError("HT") == "incomplete");
   CHECK(headError("HTTP/1.1 200 OK\r\nA: 1\r\n") == "incomplete");
   CHECK(headError("HTTP/1.1 200\r\n\r\n") == "complete");
   const std::string huge = "HTTP/1.1 200 OK\r\nX: " + std::string(70000, 'a');
   CHECK(headError(huge) == "bad HTTP response: header section larger than 65536 bytes");
+}
+
+TEST_CASE("obs-fold continues the previous field's value", "[http]") {
+  HttpHeadParser parser;
+  const std::string wire = "HTTP/1.1 200 OK\r\nA: 1\r\n folded\r\n\tagain\r\nB: 2\r\n\r\n";
+  auto used = parser.feed(bytesOf(wire));
+  REQUIRE(used);
+  REQUIRE(parser.complete());
+  CHECK(parser.head().field("A") == "1 folded again");
+  CHECK(parser.head().field("B") == "2");
 }
 
 TEST_CASE("body framing follows RFC 9112 section 6.3", "[http]") {
@@ -243,6 +264,11 @@ TEST_CASE("body framing follows RFC 9112 section 6.3", "[http]") {
   CHECK(framingOf("Content-Length: -1\r\n", length) == "bad HTTP response: bad Content-Length '-1'");
   CHECK(framingOf("Content-Length: 99999999999999999999\r\n", length) ==
         "bad HTTP response: bad Content-Length '99999999999999999999'");
+  CHECK(framingOf("Content-Length: 42, 42\r\n", length) == "content-length");
+  CHECK(framingOf("Content-Length: 42, 43\r\n", length) ==
+        "bad HTTP response: conflicting Content-Length fields");
+  CHECK(framingOf("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n", length) ==
+        "bad HTTP response: unsupported Transfer-Encoding 'chunked, gzip'");
   CHECK(framingOf("Transfer-Encoding: gzip, chunked\r\n", length) ==
         "bad HTTP response: unsupported Transfer-Encoding 'gzip, chunked'");
 }
