@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # https: mutual TLS with a client chain (leaf + intermediate) and basic auth
 # works; a wrong CA, a missing client cert and a wrong host name are refused;
+# an idle TLS stream holding part of a TLS record does not hold back whole ones;
 # unreadable or mismatched cert/key files are configuration errors (exit 2).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -99,3 +100,48 @@ config_error "mismatched key" "cannot load private key server.key: error:0580007
     --cert client-chain.pem --key server.key
 config_error "cert without key" "--cert and --key go together" --cert client-chain.pem
 pass "bad TLS files are configuration errors (exit 2)"
+
+# An idle TLS stream must not hold records back behind part of a TLS record:
+# a raw TLS server (python's ssl on memory BIOs) sends the head and two
+# packets, then a third packet's TLS record minus its last byte, and stalls.
+# The two whole packets must reach stdout while it stalls.
+cat >stall_server.py <<'PY'
+import socket, ssl, struct, sys, time
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+print(srv.getsockname()[1], flush=True)
+conn, _ = srv.accept()
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(inc, out, server_side=True)
+def pump():
+    if out.pending: conn.sendall(out.read())
+    data = conn.recv(65536)
+    if not data: sys.exit(1)
+    inc.write(data)
+while True:
+    try: tls.do_handshake(); break
+    except ssl.SSLWantReadError: pump()
+request = b""
+while b"\r\n\r\n" not in request:
+    try: request += tls.read(65536)
+    except ssl.SSLWantReadError: pump()
+rec = lambda i: struct.pack("<IIII", 1700000000, i, 8, 8) + bytes(8)
+chunk = lambda b: b"%x\r\n" % len(b) + b + b"\r\n"
+pcap = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1) + rec(1) + rec(2)
+tls.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.tcpdump.pcap\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n" + chunk(pcap))
+whole = out.read()
+tls.write(chunk(rec(3)))
+held = out.read()
+conn.sendall(whole + held[:-1])  # one segment: the client reads both at once
+time.sleep(60)
+PY
+spawn stall /usr/bin/python3 stall_server.py server.crt server.key
+wait_for_file_lines "$(log_out stall)" 1 10 || fail "stall server did not start: $(cat "$(log_err stall)")"
+spawn stalled "$DDUMP" -q --ca root.crt "https://127.0.0.1:$(head -1 "$(log_out stall)")/capture"
+wait_for 10 size_gt "$(log_out stalled)" 71 || fail "records held back: stdout has $(stat -c %s "$(log_out stalled)") bytes"
+assert_eq 72 "$(stat -c %s "$(log_out stalled)")" "header + 2 records out while the third's TLS record is incomplete"
+stop stalled
+assert_eq 2 "$(valid_pcap "$(log_out stalled)")" "a valid pcap after Ctrl-C"
+pass "an idle TLS stream holding part of a record does not hold back whole ones"
