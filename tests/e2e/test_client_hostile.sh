@@ -24,16 +24,24 @@ cases=(
     "html200|0|unexpected Content-Type 'text/html'"
     "die-after?n=4|4|connection lost mid-stream"
 )
-for c in "${cases[@]}"; do
-    IFS='|' read -r path packets text <<<"$c"
-    st=0
-    timeout 20 "$DDUMP" -q "$base/$path" >out.pcap 2>err.txt || st=$?
-    assert_eq 1 "$st" "$path: exit status"
-    assert_eq 1 "$(wc -l <err.txt)" "$path: exactly one stderr line with -q: $(cat err.txt)"
-    assert_contains "$(cat err.txt)" "ddump: $shown/$path: $text" "$path: error line"
-    assert_not_contains "$(cat err.txt)" "s3cret" "$path: password masked"
-    assert_eq "$packets" "$(valid_pcap out.pcap)" "$path: whole records on stdout"
-done
+# rejected_each BASE SHOWN CASE...: each "path|packets|text" case ends its
+# target with exactly one stderr line "ddump: SHOWN/path: text" (-q), exit 1,
+# no password, and stdout a valid pcap of `packets` whole records.
+rejected_each() {
+    local base=$1 shown=$2 c path packets text st
+    shift 2
+    for c in "$@"; do
+        IFS='|' read -r path packets text <<<"$c"
+        st=0
+        timeout 20 "$DDUMP" -q "$base/$path" >out.pcap 2>err.txt || st=$?
+        assert_eq 1 "$st" "$path: exit status"
+        assert_eq 1 "$(wc -l <err.txt)" "$path: exactly one stderr line with -q: $(cat err.txt)"
+        assert_contains "$(cat err.txt)" "ddump: $shown/$path: $text" "$path: error line"
+        assert_not_contains "$(cat err.txt)" "s3cret" "$path: password masked"
+        assert_eq "$packets" "$(valid_pcap out.pcap)" "$path: whole records on stdout"
+    done
+}
+rejected_each "$base" "$shown" "${cases[@]}"
 pass "7 hostile streams each rejected cleanly"
 
 # A hostile target among good ones: the others go on, exit 1.
@@ -111,13 +119,5 @@ cases=(
     "not-http|0|bad HTTP response: status line 'SSH-2.0-OpenSSH_9.2' is not HTTP/1.x"
     "gzip|0|bad HTTP response: unsupported Transfer-Encoding 'gzip'"
 )
-for c in "${cases[@]}"; do
-    IFS='|' read -r path packets text <<<"$c"
-    st=0
-    timeout 20 "$DDUMP" -q "$raw/$path" >out.pcap 2>err.txt || st=$?
-    assert_eq 1 "$st" "$path: exit status"
-    assert_eq 1 "$(wc -l <err.txt)" "$path: exactly one stderr line: $(cat err.txt)"
-    assert_contains "$(cat err.txt)" "ddump: $raw/$path: $text" "$path: error line"
-    assert_eq "$packets" "$(valid_pcap out.pcap)" "$path: whole records on stdout"
-done
+rejected_each "$raw" "$raw" "${cases[@]}"
 pass "broken HTTP framing (chunk size, overrun, short body, bad head, other coding) ends the target cleanly"
