@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "ascii.h"
+
 namespace ddump {
 namespace {
 
@@ -10,13 +12,6 @@ constexpr uint8_t kCr = '\r';
 constexpr uint8_t kLf = '\n';
 // 15 hex digits stay below 2^60: no overflow, and far above any real chunk.
 constexpr size_t kMaxSizeDigits = 15;
-
-int hexValue(uint8_t byte) {
-  if (byte >= '0' && byte <= '9') return byte - '0';
-  if (byte >= 'a' && byte <= 'f') return byte - 'a' + 10;
-  if (byte >= 'A' && byte <= 'F') return byte - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -101,7 +96,7 @@ bool ChunkedDecoder::framingByte(uint8_t byte) {
 }
 
 bool ChunkedDecoder::sizeDigit(uint8_t byte) {
-  if (const int value = hexValue(byte); value >= 0) {
+  if (const int value = hexDigitValue(byte); value >= 0) {
     problem_ = "chunk size too large";
     ++sizeDigits_;
     // Leading zeros are legal and say nothing: only significant digits count.

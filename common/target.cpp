@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ascii.h"
+
 namespace ddump {
 namespace {
 
@@ -12,13 +14,6 @@ bool startsWithNoCase(std::string_view text, std::string_view prefix) {
     if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
   }
   return true;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 Error badTarget(std::string_view text, const std::string& why) {
@@ -199,8 +194,8 @@ Result<std::string> percentDecode(std::string_view text, bool plusIsSpace) {
       out += c;
     } else {
       const bool whole = i + 2 < text.size();
-      const int hi = whole ? hexValue(text[i + 1]) : -1;
-      const int lo = whole ? hexValue(text[i + 2]) : -1;
+      const int hi = whole ? hexDigitValue(static_cast<unsigned char>(text[i + 1])) : -1;
+      const int lo = whole ? hexDigitValue(static_cast<unsigned char>(text[i + 2])) : -1;
       if (hi < 0 || lo < 0) {
         return makeError(ErrorCode::InvalidArgument,
                          "bad percent-encoding at '" + std::string(text.substr(i, 3)) + "'");
