@@ -236,10 +236,10 @@ int Session::run() {
     // The reader of our output is gone: nothing more to say, nobody to say it to.
     std::_Exit(0);
   }
+  if (!o.quiet || o.output.format == OutputFormat::Pcapng) fetchKernelDrops();
   std::vector<std::optional<uint64_t>> drops(sources_.size());
   for (auto& source : sources_) {
     auto* http = dynamic_cast<HttpSource*>(source.get());
-    if (http && (!o.quiet || o.output.format == OutputFormat::Pcapng)) http->fetchKernelDrops();
     if (http && (http->dropsKnown() || http->kernelDrops() > 0)) {
       drops[source->stream()] = http->kernelDrops();
     }
@@ -280,6 +280,24 @@ int Session::run() {
   }
   if (!allJoined) std::_Exit(status);
   return status;
+}
+
+// Every worker's /stats at once, by a few threads: each request may take its
+// 1 s timeout, and asked one after another 200 slow workers would hold the
+// exit (and the summary) for minutes.
+void Session::fetchKernelDrops() {
+  std::vector<HttpSource*> asks;
+  for (auto& source : sources_) {
+    if (auto* http = dynamic_cast<HttpSource*>(source.get())) asks.push_back(http);
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> askers(std::min<size_t>(asks.size(), 32));
+  for (auto& asker : askers) {
+    asker = std::thread([&] {
+      for (size_t i = next++; i < asks.size(); i = next++) asks[i]->fetchKernelDrops();
+    });
+  }
+  for (auto& asker : askers) asker.join();
 }
 
 void Session::printSummary() const {

@@ -29,6 +29,7 @@ class Session {
 
  private:
   void printSummary() const;
+  void fetchKernelDrops();
 
   std::vector<StreamLabel> streamLabels() const;
 

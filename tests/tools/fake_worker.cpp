@@ -50,6 +50,7 @@ struct Config {
   size_t chunk = 64 * 1024;
   long long timeOffsetMs = 0;
   std::string tlsCert, tlsKey, clientCa, user;
+  int statsDelayMs = 0;  // a slow /stats (a loaded worker or proxy)
 };
 
 std::vector<std::shared_ptr<const std::string>> gFiles;
@@ -246,6 +247,7 @@ void hostileRoutes(httplib::Server& svr) {
                     "application/json");
   });
   svr.Get("/stats", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(gConfig.statsDelayMs));
     res.set_content("{\"captures\":[{\"id\":\"" + std::to_string(gCaptureId.load()) +
                         "\",\"packets\":1,\"bytes\":1,\"kernel_drops\":7}]}",
                     "application/json");
@@ -281,6 +283,7 @@ Config parseArgs(int argc, char** argv) {
     else if (a == "--tls-key") c.tlsKey = next();
     else if (a == "--client-ca") c.clientCa = next();
     else if (a == "--user") c.user = next();
+    else if (a == "--stats-delay-ms") c.statsDelayMs = std::stoi(next());
     else {
       std::fprintf(stderr, "ddump-fake-worker: unknown argument %s\n", a.c_str());
       std::exit(2);
