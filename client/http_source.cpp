@@ -412,6 +412,17 @@ void HttpSource::watchdog(uint64_t steadyNowNs) {
   if (connection_) connection_->stop();
 }
 
+void fetchAllKernelDrops(const std::vector<HttpSource*>& sources) {
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> askers(std::min<size_t>(sources.size(), 32));
+  for (auto& asker : askers) {
+    asker = std::thread([&] {
+      for (size_t i = next++; i < sources.size(); i = next++) sources[i]->fetchKernelDrops();
+    });
+  }
+  for (auto& asker : askers) asker.join();
+}
+
 void HttpSource::fetchKernelDrops() {
   std::string captureId;
   {

@@ -108,4 +108,10 @@ class HttpSource : public Source {
   bool clockReported_ = false;
 };
 
+// Asks every source's worker for its kernel drops at once, by up to 32
+// threads: each request may take its 1 s timeout, and asked one after
+// another, 200 slow workers would hold the exit (or the progress table) for
+// minutes.
+void fetchAllKernelDrops(const std::vector<HttpSource*>& sources);
+
 }  // namespace ddump

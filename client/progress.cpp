@@ -66,11 +66,18 @@ void ProgressReporter::loop() {
 ProgressSnapshot ProgressReporter::snapshot(double nowSec) {
   const bool pollDrops = sources_.size() <= kDropsPollMaxTargets && nowSec - lastDropsPoll_ >= kDropsPollSec;
   if (pollDrops) lastDropsPoll_ = nowSec;
+  if (pollDrops) {
+    std::vector<HttpSource*> streaming;
+    for (const auto& source : sources_) {
+      auto* http = dynamic_cast<HttpSource*>(source.get());
+      if (http && source->state() == TargetState::Streaming) streaming.push_back(http);
+    }
+    fetchAllKernelDrops(streaming);
+  }
   ProgressSnapshot snap;
   for (size_t i = 0; i < sources_.size(); ++i) {
     Source& source = *sources_[i];
     auto* http = dynamic_cast<HttpSource*>(&source);
-    if (http && pollDrops && source.state() == TargetState::Streaming) http->fetchKernelDrops();
     const StreamStats st = hub_.stats(source.stream());
     TargetProgress row;
     row.name = names_[i];

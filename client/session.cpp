@@ -282,22 +282,12 @@ int Session::run() {
   return status;
 }
 
-// Every worker's /stats at once, by a few threads: each request may take its
-// 1 s timeout, and asked one after another 200 slow workers would hold the
-// exit (and the summary) for minutes.
 void Session::fetchKernelDrops() {
   std::vector<HttpSource*> asks;
   for (auto& source : sources_) {
     if (auto* http = dynamic_cast<HttpSource*>(source.get())) asks.push_back(http);
   }
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> askers(std::min<size_t>(asks.size(), 32));
-  for (auto& asker : askers) {
-    asker = std::thread([&] {
-      for (size_t i = next++; i < asks.size(); i = next++) asks[i]->fetchKernelDrops();
-    });
-  }
-  for (auto& asker : askers) asker.join();
+  fetchAllKernelDrops(asks);
 }
 
 void Session::printSummary() const {
