@@ -2,7 +2,8 @@
 # Live behaviour: an idle stream delays output by no more than --max-delay;
 # a worker killed mid-stream leaves the others going (exit 1, valid pcap);
 # SIGINT leaves a valid pcap and exit 0; a closed stdout ends ddump quietly;
-# at exit every worker is asked for its kernel drops at once.
+# at exit every worker is asked for its kernel drops at once; --retry
+# reconnects with backoff, to a dying stream and to a worker that comes back.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/client_lib.sh"
@@ -110,3 +111,29 @@ assert_eq 0 "$E2E_EXIT_STATUS" "exit status after SIGINT"
 assert_eq 3 "$(grep -c ', 7 dropped by kernel' "$(log_err drops)")" "drops of every target in the summary"
 assert_le "$elapsed" 2400 "ms from SIGINT to exit with three slow /stats (one after another: >= 2700)"
 pass "kernel drops asked of every worker at once at exit (${elapsed} ms)"
+
+# --retry: a stream that keeps dying is reconnected with backoff (0.5 s, 1 s)
+# and each attempt's packets are kept; after the last try the target fails.
+st=0
+start=$(date +%s%N)
+timeout 20 "$DDUMP" --retry 2 "$live/die-after?n=4" >retry.pcap 2>retry.err || st=$?
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_eq 1 "$st" "--retry exhausted: exit status"
+assert_eq 12 "$(valid_pcap retry.pcap)" "3 attempts x 4 packets, all kept"
+assert_contains "$(cat retry.err)" "connection lost mid-stream: connection closed before the chunked body ended; retrying in 500 ms" "first retry"
+assert_contains "$(cat retry.err)" "retrying in 1000 ms" "backoff doubles"
+assert_ge "$elapsed" 1500 "ms spent in backoff"
+pass "--retry reconnects with backoff and keeps every attempt's packets"
+
+# --retry recovers: the worker is down when ddump starts and comes back on
+# the same port; the capture then runs to its count, exit 0.
+fake_start phoenix
+port=$FAKE_PORT
+stop phoenix
+spawn retrying "$DDUMP" --retry 5 --connect-timeout 1 "http://127.0.0.1:$port/capture?live=1&pps=100&count=20"
+wait_for 10 grep -q "retrying in" "$(log_err retrying)" || fail "no retry announced: $(cat "$(log_err retrying)")"
+spawn phoenix2 "$(e2e_bin ddump-fake-worker)" --port "$port"
+wait_exit retrying 20 || fail "ddump did not finish after the worker came back"
+assert_eq 0 "$E2E_EXIT_STATUS" "exit status once the worker is back"
+assert_eq 20 "$(valid_pcap "$(log_out retrying)")" "the whole capture after reconnecting"
+pass "--retry reconnects to a worker that comes back"
