@@ -2,7 +2,8 @@
 # Hostile or broken streams from a fake worker: each ends its target with one
 # clear stderr line (target named, password masked), exit 1, never a crash,
 # and stdout stays a valid pcap holding only whole records. A 4xx on every
-# target (bad filter) exits 2 with the worker's JSON error text.
+# target (bad filter) exits 2 with the worker's JSON error text. Broken HTTP
+# framing and silent or endless heads (a raw python server) end cleanly too.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/client_lib.sh"
@@ -81,7 +82,7 @@ pass "connection refused reported"
 # answers each path with the bytes below. The client's own chunked and head
 # parsers must end that target cleanly, keeping the whole records before.
 cat >raw_server.py <<'PY'
-import socket, struct, sys
+import socket, struct, sys, threading, time
 hdr = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
 rec = lambda i: struct.pack("<IIII", 1700000000, i, 8, 8) + bytes(8)
 pcap = hdr + rec(1) + rec(2)                      # 24 + 2 x 24 bytes
@@ -97,16 +98,24 @@ answers = {
 }
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(16)
 print(srv.getsockname()[1], flush=True)
-while True:
-    conn, _ = srv.accept()
+def serve(conn):
     request = b""
     while b"\r\n\r\n" not in request:
         data = conn.recv(4096)
         if not data: break
         request += data
-    path = request.split(b" ")[1].decode() if b" " in request else "/"
-    conn.sendall(answers.get(path.split("?")[0], b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+    path = (request.split(b" ")[1].decode() if b" " in request else "/").split("?")[0]
+    if path == "/silent":      # accepts, never answers
+        time.sleep(60)
+    elif path == "/trickle":   # a head that never ends, one byte at a time
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for _ in range(600):
+            conn.sendall(b"X"); time.sleep(0.1)
+    conn.sendall(answers.get(path, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
     conn.close()
+while True:
+    conn, _ = srv.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
 PY
 spawn raw /usr/bin/python3 raw_server.py
 wait_for_file_lines "$(log_out raw)" 1 10 || fail "raw server did not start: $(cat "$(log_err raw)")"
@@ -121,3 +130,18 @@ cases=(
 )
 rejected_each "$raw" "$raw" "${cases[@]}"
 pass "broken HTTP framing (chunk size, overrun, short body, bad head, other coding) ends the target cleanly"
+
+# The header deadline (twice --connect-timeout) ends a server that accepts and
+# says nothing, and one that trickles a head forever, with one line, exit 1.
+for path in silent trickle; do
+    st=0
+    start=$(date +%s%N)
+    timeout 20 "$DDUMP" -q --connect-timeout 1 "$raw/$path" >out.pcap 2>err.txt || st=$?
+    elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+    assert_eq 1 "$st" "$path: exit status"
+    assert_eq "ddump: $raw/$path: no response headers within 2 s" "$(cat err.txt)" "$path: error line"
+    assert_ge "$elapsed" 1900 "$path: ms before giving up"
+    assert_le "$elapsed" 6000 "$path: ms before giving up"
+    assert_eq 0 "$(valid_pcap out.pcap)" "$path: a valid empty pcap"
+done
+pass "a silent server and a never-ending head hit the header deadline"
