@@ -145,3 +145,20 @@ for path in silent trickle; do
     assert_eq 0 "$(valid_pcap out.pcap)" "$path: a valid empty pcap"
 done
 pass "a silent server and a never-ending head hit the header deadline"
+
+# Connect timeout: an address nobody answers for (ARP goes unanswered on a
+# veth whose far end has no address) fails after --connect-timeout, not after
+# the kernel's own give-up, with one line naming it.
+ns_create cli
+ns_create void
+ns_link cli void 10.213.77.1/24 -
+st=0
+start=$(date +%s%N)
+ns_exec cli timeout 20 "$DDUMP" -q --connect-timeout 1 "10.213.77.2" >out.pcap 2>err.txt || st=$?
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_eq 1 "$st" "black hole: exit status"
+assert_eq "ddump: http://10.213.77.2:8475/capture: cannot connect to 10.213.77.2:8475: connect timed out" \
+    "$(cat err.txt)" "black hole: error line"
+assert_ge "$elapsed" 900 "black hole: ms before giving up"
+assert_le "$elapsed" 2500 "black hole: ms before giving up (the kernel's ARP give-up is ~3 s)"
+pass "an unanswered address fails after --connect-timeout (${elapsed} ms)"
