@@ -235,6 +235,13 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
   const Status outcome = exchange(*raw, feeder);
   feeder.flush();  // records gathered before the body ended (or failed) still go out
   headerDeadlineNs_ = 0;
+  if (feeder.stopped() && status_ == 200) {
+    // The merge is over (Ctrl-C, -c) but the session may still ask the worker
+    // for this capture's kernel drops, and /stats lists live captures only:
+    // the connection stays open until abort().
+    std::unique_lock<std::mutex> lock(clientMutex_);
+    abortCv_.wait(lock, [this] { return aborted_.load(); });
+  }
   streaming_ = false;
   {
     std::lock_guard<std::mutex> lock(clientMutex_);
@@ -399,6 +406,7 @@ void HttpSource::abort() {
   aborted_ = true;
   std::lock_guard<std::mutex> lock(clientMutex_);
   if (connection_) connection_->stop();
+  abortCv_.notify_all();
 }
 
 void HttpSource::watchdog(uint64_t steadyNowNs) {

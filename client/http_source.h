@@ -6,6 +6,7 @@
 // Nothing on the streaming path throws.
 
 #include <atomic>
+#include <condition_variable>
 
 #include <memory>
 #include <mutex>
@@ -84,6 +85,7 @@ class HttpSource : public Source {
 
   HttpSettings settings_;
   std::mutex clientMutex_;
+  std::condition_variable abortCv_;  // with clientMutex_: abort() was called
   std::unique_ptr<HttpConnection> connection_;  // guarded by clientMutex_
   // Socket reads land here. Left uninitialised on purpose: pages a quiet
   // stream never fills are never touched (200 idle targets stay small).
