@@ -187,13 +187,14 @@ int Session::run() {
   });
   std::vector<std::thread> readers;
   std::vector<std::function<bool()>> pumps;
+  if (pull) readAhead_ = std::make_unique<ReadAhead>(sources_.size());
   for (auto& source : sources_) {
     if (!pull) {
       readers.emplace_back([&source] { source->run(); });
       continue;
     }
     auto* file = static_cast<FileSource*>(source.get());
-    file->open(true);
+    file->open(readAhead_.get());
     pumps.emplace_back([file] { return file->pump(); });
   }
   std::atomic<bool> done{false};

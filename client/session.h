@@ -37,6 +37,9 @@ class Session {
   std::unique_ptr<Output> output_;
   std::unique_ptr<MergeHub> hub_;
   std::vector<std::unique_ptr<Source>> sources_;
+  // Pulled file merges only. Declared after sources_ so that it is destroyed
+  // first: its thread may still be reading their files.
+  std::unique_ptr<ReadAhead> readAhead_;
 };
 
 }  // namespace ddump

@@ -51,8 +51,7 @@ void Source::fail(const std::string& reason, bool refused) {
   log::error(target_.display() + ": " + reason);
 }
 
-bool FileSource::open(bool pulled) {
-  pulled_ = pulled;
+bool FileSource::open(ReadAhead* readAhead) {
   const bool isStdin = target_.kind == TargetKind::Stdin;
   if (!isStdin) file_.reset(::open(target_.file.c_str(), O_RDONLY | O_CLOEXEC));
   fd_ = isStdin ? STDIN_FILENO : file_.get();
@@ -63,7 +62,12 @@ bool FileSource::open(bool pulled) {
     return false;
   }
   feeder_ = std::make_unique<StreamFeeder>(stream_, hub_);
-  buffer_.resize(256 * 1024);
+  if (readAhead != nullptr) {
+    readAhead_ = readAhead;
+    readAheadId_ = readAhead->addFile(fd_);
+  } else {
+    buffer_.resize(256 * 1024);
+  }
   state_ = TargetState::Streaming;
   return true;
 }
@@ -74,16 +78,12 @@ bool FileSource::pump() {
     end();
     return false;
   }
-  ssize_t n = -1;
-  do {
-    n = ::read(fd_, buffer_.data(), buffer_.size());
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    fail(std::string("read error: ") + std::strerror(errno));
-  } else if (n == 0) {
+  const ReadAhead::Chunk chunk = readChunk();
+  if (chunk.error != 0) {
+    fail(std::string("read error: ") + std::strerror(chunk.error));
+  } else if (chunk.bytes.empty()) {
     if (Status s = feeder_->finish(); !s) fail(s.error().message);
-  } else if (Status s = feeder_->feed(std::span<const uint8_t>(buffer_.data(), static_cast<size_t>(n)), pulled_);
-             !s) {
+  } else if (Status s = feeder_->feed(chunk.bytes, readAhead_ != nullptr); !s) {
     fail(s.error().message);
   } else {
     return true;
@@ -92,8 +92,19 @@ bool FileSource::pump() {
   return false;
 }
 
+ReadAhead::Chunk FileSource::readChunk() {
+  if (readAhead_ != nullptr) return readAhead_->next(readAheadId_);
+  ssize_t n = -1;
+  do {
+    n = ::read(fd_, buffer_.data(), buffer_.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return {{}, errno};
+  return {{buffer_.data(), static_cast<size_t>(n)}, 0};
+}
+
 void FileSource::end() {
   ended_ = true;
+  if (readAhead_ != nullptr) readAhead_->closeFile(readAheadId_);  // before its fd closes
   file_.reset();
   fd_ = -1;
   if (!failed_) state_ = TargetState::Done;
@@ -101,7 +112,7 @@ void FileSource::end() {
 }
 
 void FileSource::run() {
-  if (!open(false)) return;
+  if (!open()) return;
   while (pump()) {
   }
 }

@@ -13,6 +13,7 @@
 #include "merge_hub.h"
 #include "packet_batch.h"
 #include "progress_table.h"
+#include "read_ahead.h"
 #include "stream_decoder.h"
 #include "target.h"
 #include "unique_fd.h"
@@ -66,8 +67,8 @@ class Source {
   Source(const Source&) = delete;
   Source& operator=(const Source&) = delete;
 
-  virtual void run() = 0;    // on the source's own thread; ends with hub.onEnd
-  virtual void abort() {}    // from another thread: unblock run() soon
+  virtual void run() = 0;  // on the source's own thread; ends with hub.onEnd
+  virtual void abort() {}  // from another thread: unblock run() soon
   virtual void watchdog(uint64_t /*steadyNowNs*/) {}  // periodic timeout check
   virtual uint64_t kernelDrops() const { return 0; }
 
@@ -97,21 +98,24 @@ class FileSource : public Source {
   using Source::Source;
   void run() override;
 
-  // False (reported, stream ended) when the file cannot be opened. `pulled`:
-  // pump() is called by the merging thread only once every record of the
-  // previous chunk has been merged, so batches may point into the buffer.
-  bool open(bool pulled);
+  // False (reported, stream ended) when the file cannot be opened. With
+  // `readAhead` (pulled): pump() is called by the merging thread only once
+  // every record of the previous chunk has been merged, and takes chunks the
+  // read-ahead thread has read, so batches may point into its buffers.
+  bool open(ReadAhead* readAhead = nullptr);
   // Reads and feeds one chunk; false once the stream has ended (EOF, a read or
   // decode error, or the hub wants no more), after telling the hub.
   bool pump();
 
  private:
+  ReadAhead::Chunk readChunk();  // the next chunk, from the read-ahead or read here
   void end();
 
   UniqueFd file_;  // the opened file; stdin is borrowed, not owned
   int fd_ = -1;    // what is read: file_ or STDIN_FILENO
   bool ended_ = false;
-  bool pulled_ = false;
+  ReadAhead* readAhead_ = nullptr;  // pulled: chunks come from here
+  size_t readAheadId_ = 0;
   std::unique_ptr<StreamFeeder> feeder_;
   std::vector<uint8_t> buffer_;
 };

@@ -1,0 +1,105 @@
+#include "read_ahead.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace ddump {
+
+ReadAhead::ReadAhead(size_t files)
+    : bufferBytes_(std::clamp(kMemoryBudget / (std::max<size_t>(files, 1) * kBuffersPerFile),
+                              kMinBufferBytes, kMaxBufferBytes)) {
+  files_.reserve(files);
+  thread_ = std::thread([this] { run(); });
+}
+
+ReadAhead::~ReadAhead() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  jobsCv_.notify_all();
+  thread_.join();
+}
+
+size_t ReadAhead::addFile(int fd) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const size_t id = files_.size();
+  File& file = files_.emplace_back();
+  file.fd = fd;
+  file.slots.resize(kBuffersPerFile);
+  for (size_t s = 0; s < kBuffersPerFile; ++s) {
+    // Uninitialised: read() fills what is used, and zeroing would fault in
+    // every page of every buffer up front.
+    file.slots[s].buffer.reset(new uint8_t[bufferBytes_]);
+    queueRead(id, s);
+  }
+  return id;
+}
+
+void ReadAhead::queueRead(size_t id, size_t slot) {
+  files_[id].slots[slot].done = false;
+  jobs_.push_back(Job{id, slot});
+  jobsCv_.notify_one();
+}
+
+ReadAhead::Chunk ReadAhead::next(size_t id) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  File& file = files_[id];
+  if (file.closed) return {};
+  const size_t n = file.slots.size();
+  if (file.holding && !file.ended) queueRead(id, (file.next + n - 1) % n);
+  file.holding = false;
+  doneCv_.wait(lock, [&] { return file.slots[file.next].done; });
+  const Slot& slot = file.slots[file.next];
+  Chunk chunk;
+  if (slot.bytes > 0) {
+    chunk.bytes = {slot.buffer.get(), static_cast<size_t>(slot.bytes)};
+  } else {
+    chunk.error = slot.error;
+    file.ended = true;  // reads already queued behind it are harmless
+  }
+  file.holding = true;
+  file.next = (file.next + 1) % n;
+  return chunk;
+}
+
+void ReadAhead::closeFile(size_t id) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  File& file = files_[id];
+  file.closed = true;
+  file.ended = true;
+  std::erase_if(jobs_, [id](const Job& job) { return job.file == id; });
+  doneCv_.wait(lock, [&] { return !(reading_ && readingFile_ == id); });
+  file.slots.clear();
+}
+
+void ReadAhead::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    jobsCv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+    if (stop_) return;
+    const Job job = jobs_.front();
+    jobs_.pop_front();
+    const int fd = files_[job.file].fd;
+    uint8_t* buffer = files_[job.file].slots[job.slot].buffer.get();
+    reading_ = true;
+    readingFile_ = job.file;
+    lock.unlock();
+    ssize_t bytes = -1;
+    do {
+      bytes = ::read(fd, buffer, bufferBytes_);
+    } while (bytes < 0 && errno == EINTR);
+    const int error = bytes < 0 ? errno : 0;
+    lock.lock();
+    reading_ = false;
+    Slot& slot = files_[job.file].slots[job.slot];
+    slot.bytes = bytes;
+    slot.error = error;
+    slot.done = true;
+    doneCv_.notify_all();
+  }
+}
+
+}  // namespace ddump
