@@ -9,7 +9,8 @@ namespace ddump {
 
 ReadAhead::ReadAhead(size_t files)
     : bufferBytes_(std::clamp(kMemoryBudget / (std::max<size_t>(files, 1) * kBuffersPerFile),
-                              kMinBufferBytes, kMaxBufferBytes)) {
+                              kMinBufferBytes, kMaxBufferBytes)),
+      filesExpected_(files) {
   files_.reserve(files);
   thread_ = std::thread([this] { run(); });
 }
@@ -29,10 +30,17 @@ size_t ReadAhead::addFile(int fd) {
   File& file = files_.emplace_back();
   file.fd = fd;
   file.slots.resize(kBuffersPerFile);
+  const size_t perFile = kBuffersPerFile * bufferBytes_;
+  if (arenas_.empty() || arenaUsed_ + perFile > arenas_.back().size()) {
+    const size_t filesLeft = std::max<size_t>(filesExpected_ > id ? filesExpected_ - id : 0, 1);
+    arenas_.emplace_back(
+        std::clamp(filesLeft * perFile, perFile, std::max(perFile, kMemoryBudget)));
+    arenaUsed_ = 0;
+  }
   for (size_t s = 0; s < kBuffersPerFile; ++s) {
-    // Uninitialised: read() fills what is used, and zeroing would fault in
-    // every page of every buffer up front.
-    file.slots[s].buffer.reset(new uint8_t[bufferBytes_]);
+    // Never zeroed by us: read() fills what is used.
+    file.slots[s].buffer = arenas_.back().data() + arenaUsed_;
+    arenaUsed_ += bufferBytes_;
     queueRead(id, s);
   }
   return id;
@@ -55,7 +63,7 @@ ReadAhead::Chunk ReadAhead::next(size_t id) {
   const Slot& slot = file.slots[file.next];
   Chunk chunk;
   if (slot.bytes > 0) {
-    chunk.bytes = {slot.buffer.get(), static_cast<size_t>(slot.bytes)};
+    chunk.bytes = {slot.buffer, static_cast<size_t>(slot.bytes)};
   } else {
     chunk.error = slot.error;
     file.ended = true;  // reads already queued behind it are harmless
@@ -83,7 +91,7 @@ void ReadAhead::run() {
     const Job job = jobs_.front();
     jobs_.pop_front();
     const int fd = files_[job.file].fd;
-    uint8_t* buffer = files_[job.file].slots[job.slot].buffer.get();
+    uint8_t* buffer = files_[job.file].slots[job.slot].buffer;
     reading_ = true;
     readingFile_ = job.file;
     lock.unlock();

@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "huge_buffer.h"
+
 namespace ddump {
 
 class ReadAhead {
@@ -48,7 +50,7 @@ class ReadAhead {
   // previous chunk of the file is given back to be read into: its bytes must
   // no longer be used. Valid until the next call for this file or closeFile.
   Chunk next(size_t id);
-  // No more chunks of this file: its buffers are freed once no read is using them.
+  // No more chunks of this file: waits until no read is using its buffers.
   void closeFile(size_t id);
 
   size_t bufferBytes() const { return bufferBytes_; }
@@ -64,8 +66,8 @@ class ReadAhead {
 
  private:
   struct Slot {
-    std::unique_ptr<uint8_t[]> buffer;
-    bool done = false;  // its read finished (result below)
+    uint8_t* buffer = nullptr;  // bufferBytes_ inside one of arenas_
+    bool done = false;          // its read finished (result below)
     ssize_t bytes = 0;
     int error = 0;
   };
@@ -86,6 +88,11 @@ class ReadAhead {
   void queueRead(size_t id, size_t slot);  // mutex held
 
   size_t bufferBytes_;
+  // The buffers of many files in one area each (huge pages: a few faults,
+  // not one per 4 KiB), at most kMemoryBudget per area.
+  std::vector<HugeBuffer> arenas_;
+  size_t arenaUsed_ = 0;  // bytes of arenas_.back() given to slots
+  size_t filesExpected_;
   std::mutex mutex_;
   std::condition_variable jobsCv_;  // the reader waits for jobs
   std::condition_variable doneCv_;  // the consumer waits for a read

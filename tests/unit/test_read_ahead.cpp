@@ -78,7 +78,7 @@ TEST_CASE("ReadAhead hands out a file's bytes in order, then the end for good", 
 TEST_CASE("ReadAhead keeps files apart when they are taken in any order", "[read_ahead]") {
   std::vector<std::unique_ptr<TempFile>> files;
   std::vector<UniqueFd> fds;
-  ReadAhead ahead(3);
+  ReadAhead ahead(2);  // one file more than announced still gets its buffers
   std::vector<size_t> ids;
   for (uint8_t k = 0; k < 3; ++k) {
     files.push_back(std::make_unique<TempFile>(700'000 + 99'991 * k, k));
