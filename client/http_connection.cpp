@@ -95,10 +95,14 @@ bool HttpConnection::stopRequested() const {
   return ::poll(&fd, 1, 0) > 0;
 }
 
-Status HttpConnection::open(const Target& target, SSL_CTX* tls, int timeoutMs) {
+Status HttpConnection::open(const Target& target, SSL_CTX* tls, int timeoutMs, const Endpoint* pinned) {
   if (!stopFd_.valid()) return networkError(std::string("eventfd: ") + std::strerror(errno));
   const int64_t deadline = steadyMs() + timeoutMs;
-  if (Status s = connectTcp(target, timeoutMs); !s) return s;
+  const Status connected =
+      pinned != nullptr && pinned->valid()
+          ? connectOne(reinterpret_cast<const sockaddr*>(&pinned->address), pinned->length, timeoutMs)
+          : connectTcp(target, timeoutMs);
+  if (!connected) return connected;
   if (!tls) return Status::success();
   return handshake(target, tls, msLeft(deadline));
 }
@@ -121,23 +125,31 @@ Status HttpConnection::connectTcp(const Target& target, int timeoutMs) {
     // Each address gets its share of what is left, so a black-holed first
     // one (typically a broken IPv6 route) cannot use up the whole timeout.
     const int share = msLeft(deadline) / static_cast<int>(left);
-    last = connectOne(a->ai_addr, a->ai_addrlen, a->ai_family, share);
-    if (last) {
-      char host[NI_MAXHOST] = "?";
-      ::getnameinfo(a->ai_addr, a->ai_addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
-      peer_ = host;
-      return last;
-    }
+    last = connectOne(a->ai_addr, a->ai_addrlen, share);
+    if (last) return last;
     if (stopRequested()) return stopped();
   }
   return last;
 }
 
-Status HttpConnection::connectOne(const void* address, unsigned length, int family, int timeoutMs) {
-  fd_.reset(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+Status HttpConnection::connectOne(const sockaddr* address, socklen_t length, int timeoutMs) {
+  if (length > sizeof endpoint_.address) return networkError("connection failed: address too long");
+  fd_.reset(::socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd_.valid()) return networkError(std::string("socket: ") + std::strerror(errno));
-  if (::connect(fd_.get(), static_cast<const sockaddr*>(address), length) == 0) return Status::success();
-  if (errno != EINPROGRESS) return networkError(std::string("connection failed: ") + std::strerror(errno));
+  if (::connect(fd_.get(), address, length) != 0) {
+    if (errno != EINPROGRESS) return networkError(std::string("connection failed: ") + std::strerror(errno));
+    if (Status s = finishConnect(timeoutMs); !s) return s;
+  }
+  std::memcpy(&endpoint_.address, address, length);
+  endpoint_.length = length;
+  char host[NI_MAXHOST] = "?";
+  ::getnameinfo(address, length, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
+  peer_ = host;
+  return Status::success();
+}
+
+// Waits for a non-blocking connect() and reads its outcome (SO_ERROR).
+Status HttpConnection::finishConnect(int timeoutMs) {
   switch (waitFor(POLLOUT, timeoutMs)) {
     case Wait::Stopped: return stopped();
     case Wait::TimedOut: return networkError("connect timed out");

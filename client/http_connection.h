@@ -10,6 +10,7 @@
 // is one line that says what failed.
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -37,6 +38,17 @@ using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
 // (SSL_CERT_FILE / SSL_CERT_DIR honoured), the client chain for mTLS.
 Result<SslCtxPtr> makeClientTlsContext(const TlsConfig& config);
 
+// The address a connection reached. Later connections to the same worker go
+// there again instead of resolving its name anew: a name with several
+// addresses (round-robin DNS, a Kubernetes Service) could send them to
+// another worker than the one streaming, and a lookup at exit could hang on
+// a slow resolver that stop() cannot interrupt.
+struct Endpoint {
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  bool valid() const { return length != 0; }
+};
+
 class HttpConnection {
  public:
   HttpConnection();
@@ -44,9 +56,10 @@ class HttpConnection {
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
-  // TCP connect to every address of host:port in turn within timeoutMs, then
-  // the TLS handshake when `tls` is given (SNI and host name verification).
-  Status open(const Target& target, SSL_CTX* tls, int timeoutMs);
+  // TCP connect to every address of host:port in turn within timeoutMs (to
+  // `pinned` alone when it is given and valid), then the TLS handshake when
+  // `tls` is given (SNI and host name verification, still by target.host).
+  Status open(const Target& target, SSL_CTX* tls, int timeoutMs, const Endpoint* pinned = nullptr);
   Status writeAll(std::string_view bytes, int timeoutMs);
   // Blocks until some bytes arrive, by default without a timeout (a live
   // stream may be silent for hours; stop() ends the wait). 0 means the peer
@@ -58,13 +71,15 @@ class HttpConnection {
   void stop();
 
   std::string peerAddress() const { return peer_; }
+  const Endpoint& endpoint() const { return endpoint_; }  // valid once connected
   const char* tlsVersion() const;
 
  private:
   enum class Wait { Ready, Stopped, TimedOut, Failed };
   Wait waitFor(short events, int timeoutMs) const;
   Status connectTcp(const Target& target, int timeoutMs);
-  Status connectOne(const void* address, unsigned length, int family, int timeoutMs);
+  Status connectOne(const sockaddr* address, socklen_t length, int timeoutMs);
+  Status finishConnect(int timeoutMs);  // a connect() in progress
   Status handshake(const Target& target, SSL_CTX* tls, int timeoutMs);
   size_t readDecrypted(uint8_t* buffer, int capacity);
   Error tlsError(const Target& target, int code) const;
@@ -76,6 +91,7 @@ class HttpConnection {
   UniqueFd stopFd_;  // eventfd: readable once stop() was called
   std::unique_ptr<SSL, SslDeleter> ssl_;  // declared after fd_: freed before it
   std::string peer_;
+  Endpoint endpoint_;
   std::optional<Result<size_t>> deferred_;  // what read() returns next (TLS end seen early)
 };
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <utility>
 
 #include "clock.h"
 #include "http_request.h"
@@ -157,8 +158,21 @@ Status HttpSource::pumpBody(HttpConnection& connection, HttpBodyDecoder& body,
 
 Status HttpSource::exchange(HttpConnection& connection, StreamFeeder& feeder) {
   const int timeoutMs = connectTimeoutMs();
-  if (Status s = connection.open(target_, settings_.tlsContext.get(), timeoutMs); !s) return s;
+  std::optional<Endpoint> pin;
+  {
+    // Only right after the probe: a retry resolves the name again (the
+    // worker may have moved, e.g. a rescheduled pod).
+    std::lock_guard<std::mutex> lock(clientMutex_);
+    if (std::exchange(pinCapture_, false)) pin = endpoint_;
+  }
+  if (Status s = connection.open(target_, settings_.tlsContext.get(), timeoutMs, pin ? &*pin : nullptr); !s) {
+    return s;
+  }
   connected_ = true;
+  {
+    std::lock_guard<std::mutex> lock(clientMutex_);
+    endpoint_ = connection.endpoint();
+  }
   GetRequest request{target_.authority(),
                      requestTarget(target_, settings_.capture),
                      {{"Accept", kPcapContentType}, {"User-Agent", kUserAgent}},
@@ -357,6 +371,11 @@ void HttpSource::probeWorker() {
   // Later samples reuse the connection: they measure the round trip, not the connect.
   const int rounds = sampleClock ? 5 : 1;
   if (raw->open(target_, settings_.tlsContext.get(), timeoutMs)) {  // else the capture attempt reports it
+    {
+      std::lock_guard<std::mutex> lock(clientMutex_);
+      endpoint_ = raw->endpoint();
+      pinCapture_ = true;
+    }
     for (int i = 0; i < rounds && !aborted_; ++i) {
       const int64_t sendNs = wallNowNs();
       auto reply = getSmall(*raw, "/interfaces", i + 1 < rounds, msLeft());
@@ -433,14 +452,16 @@ void fetchAllKernelDrops(const std::vector<HttpSource*>& sources) {
 
 void HttpSource::fetchKernelDrops() {
   std::string captureId;
+  Endpoint endpoint;
   {
     std::lock_guard<std::mutex> lock(clientMutex_);
     captureId = captureId_;
+    endpoint = endpoint_;
   }
   if (captureId.empty() || failed_ || !streaming_) return;  // the worker lists live captures only
   // Its own connection: this runs on the progress or main thread.
   HttpConnection connection;
-  if (!connection.open(target_, settings_.tlsContext.get(), 1000)) return;
+  if (!connection.open(target_, settings_.tlsContext.get(), 1000, &endpoint)) return;
   auto reply = getSmall(connection, "/stats", false, 1000);
   if (!reply || reply->head.status != 200) return;
   const auto json = nlohmann::json::parse(reply->body, nullptr, false);

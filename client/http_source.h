@@ -87,6 +87,11 @@ class HttpSource : public Source {
   std::mutex clientMutex_;
   std::condition_variable abortCv_;  // with clientMutex_: abort() was called
   std::unique_ptr<HttpConnection> connection_;  // guarded by clientMutex_
+  // Where the probe, then the capture, connected (guarded by clientMutex_):
+  // the capture goes to the worker the probe sampled the clock of, and /stats
+  // at exit to the one streaming, without a new DNS lookup (see Endpoint).
+  Endpoint endpoint_;
+  bool pinCapture_ = false;  // the next capture attempt connects to endpoint_
   // Socket reads land here. Left uninitialised on purpose: pages a quiet
   // stream never fills are never touched (200 idle targets stay small).
   std::unique_ptr<uint8_t[]> buffer_;

@@ -2,7 +2,8 @@
 # Live behaviour: an idle stream delays output by no more than --max-delay;
 # a worker killed mid-stream leaves the others going (exit 1, valid pcap);
 # SIGINT leaves a valid pcap and exit 0; a closed stdout ends ddump quietly;
-# at exit every worker is asked for its kernel drops at once; --retry
+# at exit every worker is asked for its kernel drops at once, at the address
+# its capture streams from; --retry
 # reconnects with backoff, to a dying stream and to a worker that comes back.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -112,6 +113,25 @@ assert_eq 0 "$E2E_EXIT_STATUS" "exit status after SIGINT"
 assert_eq 4 "$(grep -c ', 7 dropped by kernel' "$(log_err drops)")" "drops of every target in the summary"
 assert_le "$elapsed" 1800 "ms from SIGINT to exit with four slow /stats (one after another: >= 2400)"
 pass "kernel drops asked of every worker at once at exit (${elapsed} ms)"
+
+# The /stats at exit goes to the address the capture streams from, not to
+# what the name resolves to by then (round-robin DNS, a rescheduled pod): the
+# client's /etc/hosts (bind-mounted in its own mount namespace) first names
+# worker A, then, while streaming, worker B on the same port. B never served
+# a capture, so its /stats lists none of ours: A's drops (7) can only come
+# from asking A again.
+fake_start pin_a --host 127.0.0.1
+pin_port=$FAKE_PORT
+fake_start pin_b --host 127.0.0.2 --port "$pin_port"
+echo "127.0.0.1 ddump-pin.test" >pin.hosts
+spawn pinned unshare --mount sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' sh \
+    "$E2E_TMP/pin.hosts" "$DDUMP" "http://ddump-pin.test:$pin_port/capture?live=1&pps=100"
+wait_for 10 size_gt "$(log_out pinned)" 1000 || fail "no output from ddump-pin.test: $(cat "$(log_err pinned)")"
+echo "127.0.0.2 ddump-pin.test" >pin.hosts  # in place: the bind mount sees it
+stop pinned INT 10 || fail "ddump ignored SIGINT"
+assert_eq 0 "$E2E_EXIT_STATUS" "exit status after SIGINT"
+assert_eq 1 "$(grep -c ', 7 dropped by kernel' "$(log_err pinned)")" "drops asked of the worker streaming"
+pass "kernel drops asked at the address the capture streams from, not a fresh DNS answer"
 
 # --retry: a stream that keeps dying is reconnected with backoff (0.5 s, 1 s)
 # and each attempt's packets are kept; after the last try the target fails.
