@@ -19,6 +19,11 @@ int64_t epochNs(std::chrono::system_clock::time_point t) {
 
 CaptureSlot::~CaptureSlot() { registry_->release(counters_); }
 
+void CaptureSlot::setDropsRefresher(std::function<void()> refresh) {
+  std::lock_guard lock(registry_->mutex_);
+  counters_->refreshDrops = std::move(refresh);
+}
+
 std::unique_ptr<CaptureSlot> CaptureRegistry::tryAdmit(const std::string& peer) {
   std::lock_guard lock(mutex_);
   if (active_.size() >= maxCaptures_) {
@@ -44,6 +49,7 @@ void CaptureRegistry::describe(CaptureCounters& counters, std::string filter,
 void CaptureRegistry::release(const std::shared_ptr<CaptureCounters>& counters) {
   std::lock_guard lock(mutex_);
   active_.remove(counters);
+  counters->refreshDrops = nullptr;
   ++finished_;
   donePackets_ += counters->packets;
   doneBytes_ += counters->bytes;
@@ -55,8 +61,15 @@ unsigned CaptureRegistry::active() const {
   return static_cast<unsigned>(active_.size());
 }
 
+void CaptureRegistry::refreshDropsLocked() const {
+  for (const auto& c : active_) {
+    if (c->refreshDrops) c->refreshDrops();
+  }
+}
+
 std::string CaptureRegistry::statsJson() const {
   std::lock_guard lock(mutex_);
+  refreshDropsLocked();
   nlohmann::json j;
   j["uptime_seconds"] = secondsSince(started_);
   j["captures_active"] = active_.size();
@@ -80,6 +93,7 @@ std::string CaptureRegistry::statsJson() const {
 
 std::string CaptureRegistry::metricsText() const {
   std::lock_guard lock(mutex_);
+  refreshDropsLocked();
   uint64_t packets = donePackets_, bytes = doneBytes_, drops = doneDrops_;
   for (const auto& c : active_) {
     packets += c->packets;

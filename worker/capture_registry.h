@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,12 @@ struct CaptureCounters {
   std::atomic<uint64_t> packets{0};
   std::atomic<uint64_t> bytes{0};  // pcap bytes written to the client
   std::atomic<uint64_t> kernelDrops{0};
+  // Reads the kernel's drop count anew (guarded by the registry's lock, and
+  // called under it by /stats and /metrics). The stream refreshes it itself
+  // only between writes, and a reader that pauses (curl --limit-rate sleeps
+  // for seconds after a burst; a backpressured ddump) blocks those writes
+  // for as long as it pauses: exactly when the ring drops.
+  std::function<void()> refreshDrops;
 };
 
 class CaptureRegistry;
@@ -36,6 +43,8 @@ class CaptureSlot {
   CaptureSlot& operator=(const CaptureSlot&) = delete;
   ~CaptureSlot();
   CaptureCounters& counters() { return *counters_; }
+  // Sets counters().refreshDrops; it is never called once the slot is gone.
+  void setDropsRefresher(std::function<void()> refresh);
 
  private:
   CaptureRegistry* registry_;
@@ -61,6 +70,7 @@ class CaptureRegistry {
  private:
   friend class CaptureSlot;
   void release(const std::shared_ptr<CaptureCounters>& counters);
+  void refreshDropsLocked() const;  // mutex_ held
 
   const unsigned maxCaptures_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

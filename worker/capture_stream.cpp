@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+
 namespace ddump {
 namespace {
 
@@ -25,6 +27,9 @@ CaptureStream::CaptureStream(Capture capture, std::unique_ptr<CaptureSlot> slot,
       stopping_(stopping),
       log_(log) {
   buffer_.reserve(256 * 1024);
+  // /stats and /metrics re-read the drops through this; `this` outlives it
+  // (slot_ is destroyed, and unregistered, before capture_).
+  slot_->setDropsRefresher([this] { refreshStats(); });
 }
 
 CaptureStream::~CaptureStream() {
@@ -130,17 +135,27 @@ bool CaptureStream::flush(httplib::DataSink& sink) {
   return true;
 }
 
+// Thread-safe: the stream's thread and /stats requests both call it.
 void CaptureStream::refreshStats() {
   auto st = capture_.stats();
   if (!st) return;
   auto& c = slot_->counters();
-  const uint64_t before = c.kernelDrops.exchange(st->dropped, std::memory_order_relaxed);
-  if (st->dropped > before) {
-    // The reader is slower than the traffic: the kernel ring drops instead of
-    // the worker buffering without bound. Say so, at most once a second.
-    log_.warn("kernel_drops", {{"id", c.id}, {"peer", c.peer}, {"dropped", st->dropped - before},
-                               {"kernel_drops", st->dropped}});
+  // Only ever upwards: two callers may finish in either order.
+  uint64_t before = c.kernelDrops.load(std::memory_order_relaxed);
+  while (st->dropped > before && !c.kernelDrops.compare_exchange_weak(before, st->dropped)) {
   }
+  if (st->dropped <= before) return;
+  // The reader is slower than the traffic: the kernel ring drops instead of
+  // the worker buffering without bound. Say so, at most once a second.
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          Clock::now().time_since_epoch()).count();
+  int64_t last = lastDropLogNs_.load(std::memory_order_relaxed);
+  if (now - last < 1'000'000'000 || !lastDropLogNs_.compare_exchange_strong(last, now)) return;
+  const uint64_t logged = std::min(droppedLogged_.exchange(st->dropped), st->dropped);
+  log_.warn("kernel_drops", {{"id", c.id},
+                             {"peer", c.peer},
+                             {"dropped", st->dropped - logged},
+                             {"kernel_drops", st->dropped}});
 }
 
 }  // namespace ddump

@@ -42,7 +42,7 @@ class CaptureStream : public PacketHandler {
   Flow step(httplib::DataSink& sink);
   bool flush(httplib::DataSink& sink);
   bool limitReached();
-  void refreshStats();
+  void refreshStats();  // thread-safe (see CaptureCounters::refreshDrops)
 
   Capture capture_;
   std::unique_ptr<CaptureSlot> slot_;
@@ -55,6 +55,9 @@ class CaptureStream : public PacketHandler {
   std::chrono::steady_clock::time_point lastAliveCheck_ = started_;
   bool busy_ = false;  // the last dispatch delivered packets (or was cut short)
   std::chrono::steady_clock::time_point lastStats_ = started_;
+  // The kernel_drops warning: when last logged (steady ns) and the total then.
+  std::atomic<int64_t> lastDropLogNs_{0};
+  std::atomic<uint64_t> droppedLogged_{0};
   std::string endReason_ = "client disconnected";
 };
 

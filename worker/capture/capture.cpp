@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <linux/if_packet.h>
 
+#include <mutex>
 #include <utility>
 
 namespace ddump {
@@ -133,6 +134,10 @@ void deliver(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
 struct Capture::Impl {
   PcapPtr handle;
   GlobalHeader header;
+  // A pcap_t is not thread-safe: dispatch (the stream's thread) and stats
+  // (also /stats, from a request thread) take turns. pcap_breakloop needs no
+  // lock (it only sets a flag, and is called from inside dispatch).
+  std::mutex handleMutex;
 };
 
 Capture::Capture(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -166,6 +171,7 @@ Result<Capture> Capture::open(const CaptureOptions& options) {
 }
 
 Result<DispatchOutcome> Capture::dispatch(int maxPackets, PacketHandler& handler) {
+  std::lock_guard lock(impl_->handleMutex);
   const int rc = pcap_dispatch(impl_->handle.get(), maxPackets, deliver,
                                reinterpret_cast<u_char*>(&handler));
   if (rc > 0) return DispatchOutcome::Packets;
@@ -181,6 +187,7 @@ Status Capture::setFilter(const std::string& filter) {
 void Capture::breakLoop() { pcap_breakloop(impl_->handle.get()); }
 
 Result<CaptureStats> Capture::stats() {
+  std::lock_guard lock(impl_->handleMutex);
   pcap_stat st{};
   if (pcap_stats(impl_->handle.get(), &st) != 0) {
     return captureError("cannot read statistics", pcap_geterr(impl_->handle.get()));

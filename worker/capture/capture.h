@@ -69,6 +69,8 @@ class Capture {
   // An error (PCAP_ERROR) carries pcap_geterr's text, read at once.
   Result<DispatchOutcome> dispatch(int maxPackets, PacketHandler& handler);
   void breakLoop();
+  // Thread-safe against dispatch(): /stats reads it while the stream may be
+  // blocked writing to a slow reader.
   Result<CaptureStats> stats();
 
   GlobalHeader globalHeader() const;
