@@ -341,8 +341,10 @@ bool HttpConnection::pending() const {
   return fd_.valid() && ::ioctl(fd_.get(), FIONREAD, &bytes) == 0 && bytes > 0;
 }
 
-const char* HttpConnection::tlsVersion() const {
-  return ssl_ ? SSL_get_version(ssl_.get()) : nullptr;
+std::string HttpConnection::tlsDescription() const {
+  if (!ssl_) return {};
+  const char* cipher = SSL_get_cipher_name(ssl_.get());
+  return std::string(SSL_get_version(ssl_.get())) + " " + (cipher != nullptr ? cipher : "?");
 }
 
 }  // namespace ddump

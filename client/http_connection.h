@@ -72,7 +72,7 @@ class HttpConnection {
 
   std::string peerAddress() const { return peer_; }
   const Endpoint& endpoint() const { return endpoint_; }  // valid once connected
-  const char* tlsVersion() const;
+  std::string tlsDescription() const;  // "TLSv1.3 TLS_AES_128_GCM_SHA256"; empty: plain
 
  private:
   enum class Wait { Ready, Stopped, TimedOut, Failed };

@@ -79,7 +79,7 @@ void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& 
   if (!log::verbose()) return;
   std::string line = target_.display() + ": connected to " + connection.peerAddress() + " port " +
                      std::to_string(target_.port);
-  if (const char* version = connection.tlsVersion()) line += std::string(" (") + version + ")";
+  if (const std::string tls = connection.tlsDescription(); !tls.empty()) line += " (" + tls + ")";
   line += ", worker host '" + printable(head.field("X-Ddump-Host"), 80) + "'";
   line += ", filter '" + printable(head.field("X-Ddump-Filter"), 200) + "'";
   line += ", link type " + printable(head.field("X-Ddump-Linktype"), 40);

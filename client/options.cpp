@@ -289,8 +289,8 @@ Control:
       --connect-timeout SEC  limit for connect and TLS handshake; the response
                           headers must follow within twice that (default 10)
   -q, --quiet             print only errors on stderr (no summary)
-  -v, --verbose           show connection details: address, TLS version, effective
-                          filter, worker host and clock offset
+  -v, --verbose           show connection details: address, TLS version and
+                          cipher, effective filter, worker host and clock offset
   -h, --help              this text
       --version           print the version
 

@@ -43,7 +43,8 @@ st=0
 DDUMP_PASSWORD='pw%1' timeout 20 "$DDUMP" -v "${tls[@]}" "$url" >ok.pcap 2>err.txt || st=$?
 assert_eq 0 "$st" "mTLS + basic auth exit status: $(cat err.txt)"
 assert_eq 20 "$(valid_pcap ok.pcap)" "packets over mTLS"
-assert_contains "$(cat err.txt)" "(TLSv1.3), worker host 'fake-worker'" "-v shows TLS version and worker"
+assert_contains "$(cat err.txt)" "(TLSv1.3 TLS_AES_256_GCM_SHA384), worker host 'fake-worker'" \
+    "-v shows TLS version, cipher and worker"
 assert_contains "$(cat err.txt)" "clock offset" "-v shows the clock offset"
 # Percent-encoded password in the URL (with the ps warning), and localhost by name.
 st=0
