@@ -15,8 +15,8 @@ fake_start() {
     [[ "$FAKE_PORT" =~ ^[0-9]+$ ]] || fail "fake worker $name printed no port"
 }
 
-# make_pcap FILE COUNT SEED [STEP_US=40] [NANO=0]   a little-endian Ethernet
-#                      pcap with COUNT records of varied sizes, timestamps
+# make_pcap FILE COUNT SEED [STEP_US=40] [NANO=0] [PAD=60]   a little-endian
+#                      Ethernet pcap with COUNT records of 22 + 0..PAD bytes, timestamps
 #                      rising by 0..STEP_US (so different files interleave and
 #                      tie), every payload naming file seed and sequence.
 make_pcap() {
@@ -25,6 +25,7 @@ import random, struct, sys
 path, count, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 step = int(sys.argv[4]) if len(sys.argv) > 4 else 40
 nano = len(sys.argv) > 5 and sys.argv[5] == "1"
+pad = int(sys.argv[6]) if len(sys.argv) > 6 else 60
 rnd = random.Random(seed)
 scale = 1000 if nano else 1
 with open(path, "wb") as f:
@@ -32,7 +33,7 @@ with open(path, "wb") as f:
     t = 1_700_000_000 * 1_000_000
     for i in range(count):
         t += rnd.randint(0, step)
-        body = bytes([seed & 255]) * 12 + struct.pack(">HII", 0x88B5, seed, i) + bytes(rnd.randint(0, 60))
+        body = bytes([seed & 255]) * 12 + struct.pack(">HII", 0x88B5, seed, i) + bytes(rnd.randint(0, pad))
         sec, frac = divmod(t, 1_000_000)
         f.write(struct.pack("<IIII", sec, frac * scale, len(body), len(body) + 4) + body)
 PY

@@ -22,6 +22,19 @@ assert_contains "$(cat err.txt)" "a.pcap: 3000 packets" "per-target summary"
 assert_contains "$(cat err.txt)" "7500 packets written from 3 targets (0 failed, 0 reordered)" "summary"
 pass "3 files merged byte-identical to mergecap"
 
+# Files many read-ahead chunks (192 KiB) long, with small records (copied)
+# and large ones (>= 512 B: written from the read buffers, not copied), and
+# ends that fall mid-record in every chunk: still byte-identical.
+make_pcap big1.pcap 40000 5 40 0 60
+make_pcap big2.pcap 6000 6 40 0 1500
+make_pcap big3.pcap 30000 7 30 0 200
+(( $(stat -c %s big2.pcap) > 20 * 196608 )) || fail "big2.pcap spans too few chunks"
+mergecap -F pcap -w expected_big.pcap big1.pcap big2.pcap big3.pcap
+"$DDUMP" -q big1.pcap big2.pcap big3.pcap >big.pcap || fail "exit $? merging big files"
+same_records big.pcap expected_big.pcap "multi-chunk files"
+assert_eq 76000 "$(pcap_count big.pcap)" "packets merged from multi-chunk files"
+pass "multi-chunk files with small and large records byte-identical to mergecap"
+
 "$DDUMP" -q b.pcap - c.pcap <a.pcap >stdin.pcap 2>err.txt || fail "stdin merge exit $?"
 mergecap -F pcap -w expected_bac.pcap b.pcap a.pcap c.pcap
 same_records stdin.pcap expected_bac.pcap "stdin target"
