@@ -32,7 +32,8 @@ namespace ddump {
 class ReadAhead {
  public:
   // `files`: how many will be added; it sizes the buffers so that the whole
-  // read-ahead stays within kMemoryBudget however many files are merged.
+  // read-ahead stays within kMemoryBudget (beyond 2048 files the 16 KiB floor
+  // wins: 32 KiB a file).
   explicit ReadAhead(size_t files);
   ~ReadAhead();  // waits for a read in progress, then stops the thread
   ReadAhead(const ReadAhead&) = delete;
@@ -40,6 +41,7 @@ class ReadAhead {
 
   // Registers an open regular file (the caller keeps owning `fd` and must
   // call closeFile before closing it) and starts reading it. Returns its id.
+  // Every file is added before the first next().
   size_t addFile(int fd);
 
   struct Chunk {
