@@ -36,6 +36,15 @@ bool isIpLiteral(const std::string& host) {
          inet_pton(AF_INET6, host.c_str(), &scratch) == 1;
 }
 
+// The name a certificate must carry. An IPv6 literal with a zone
+// (fe80::1%eth0, RFC 6874) is checked by its address alone: the zone names
+// our interface, not the server, and no certificate can hold it.
+std::string certifiedName(const std::string& host) {
+  const size_t zone = host.find('%');
+  if (zone != std::string::npos && isIpLiteral(host.substr(0, zone))) return host.substr(0, zone);
+  return host;
+}
+
 }  // namespace
 
 Result<SslCtxPtr> makeClientTlsContext(const TlsConfig& config) {
@@ -172,11 +181,11 @@ Status HttpConnection::handshake(const Target& target, SSL_CTX* tls, int timeout
   // Fails closed: a name that cannot be set would mean no name check at all.
   // RFC 9525: names come from the subjectAltName only, never the subject CN.
   SSL_set_hostflags(ssl, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  const bool named = isIpLiteral(target.host)
-                         ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), target.host.c_str()) == 1
-                         : !target.host.empty() &&
-                               SSL_set_tlsext_host_name(ssl, target.host.c_str()) == 1 &&
-                               SSL_set1_host(ssl, target.host.c_str()) == 1;
+  const std::string name = certifiedName(target.host);
+  const bool named = isIpLiteral(name)
+                         ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str()) == 1
+                         : !name.empty() && SSL_set_tlsext_host_name(ssl, name.c_str()) == 1 &&
+                               SSL_set1_host(ssl, name.c_str()) == 1;
   if (!named) return networkError("cannot verify host name '" + target.host + "'");
   const int64_t deadline = steadyMs() + timeoutMs;
   ERR_clear_error();

@@ -2,6 +2,7 @@
 # https: mutual TLS with a client chain (leaf + intermediate) and basic auth
 # works; a wrong CA, a missing client cert and a wrong host name are refused;
 # an idle TLS stream holding part of a TLS record does not hold back whole ones;
+# a zoned IPv6 link-local address is verified by its address;
 # unreadable or mismatched cert/key files are configuration errors (exit 2).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -146,3 +147,23 @@ assert_eq 72 "$(stat -c %s "$(log_out stalled)")" "header + 2 records out while 
 stop stalled
 assert_eq 2 "$(valid_pcap "$(log_out stalled)")" "a valid pcap after Ctrl-C"
 pass "an idle TLS stream holding part of a record does not hold back whole ones"
+
+# An IPv6 link-local worker named with its zone (RFC 6874: [fe80::1%25va] in
+# the URL, from a namespace where "va" is the link): the certificate's IP SAN
+# is checked against the address alone, since the zone names our interface
+# and no certificate can carry it.
+export E2E_IPV6=1
+ns_create a
+ns_create b
+ns_link a b fe80::1/64 fe80::2/64
+leaf linklocal linklocal "IP:fe80::1" root
+ns_spawn a ll "$(e2e_bin ddump-fake-worker)" --host "fe80::1%vb" \
+    --tls-cert linklocal.crt --tls-key linklocal.key
+wait_for_file_lines "$(log_out ll)" 1 10 || fail "link-local fake worker did not start: $(cat "$(log_err ll)")"
+st=0
+ns_exec b timeout 20 "$DDUMP" -q --ca root.crt \
+    "https://[fe80::1%25va]:$(head -1 "$(log_out ll)")/capture?live=1&pps=500&count=5" \
+    >ll.pcap 2>err.txt || st=$?
+assert_eq 0 "$st" "https to a zoned link-local address: $(cat err.txt)"
+assert_eq 5 "$(valid_pcap ll.pcap)" "packets from the link-local worker"
+pass "https to [fe80::1%25va]: the certificate is checked against fe80::1"
