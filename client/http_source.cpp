@@ -173,7 +173,7 @@ Status HttpSource::exchange(HttpConnection& connection, StreamFeeder& feeder) {
     std::lock_guard<std::mutex> lock(clientMutex_);
     endpoint_ = connection.endpoint();
   }
-  GetRequest request{target_.authority(),
+  GetRequest request{target_.hostField(),
                      requestTarget(target_, settings_.capture),
                      {{"Accept", kPcapContentType}, {"User-Agent", kUserAgent}},
                      target_.hasUser,
@@ -305,7 +305,7 @@ void HttpSource::applyClockOffset(StreamFeeder& feeder) {
 Result<HttpSource::SmallReply> HttpSource::getSmall(HttpConnection& connection,
                                                    const std::string& path, bool keepAlive,
                                                    int timeoutMs) const {
-  const GetRequest request{target_.authority(), path, {{"User-Agent", kUserAgent}},
+  const GetRequest request{target_.hostField(), path, {{"User-Agent", kUserAgent}},
                            target_.hasUser,     target_.user, target_.password, keepAlive};
   auto bytes = formatGetRequest(request);
   if (!bytes) return bytes.error();

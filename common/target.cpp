@@ -125,9 +125,34 @@ bool Target::hasParam(std::string_view key) const {
   return std::any_of(query.begin(), query.end(), [&](const auto& kv) { return kv.first == key; });
 }
 
+// Appended piece by piece: GCC 12 warns falsely (-Wrestrict, its bug 105329)
+// on "[" + std::string + ... chains.
 std::string Target::authority() const {
+  std::string out;
   const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  if (v6) out += '[';
+  for (const char c : host) {
+    if (c == '%') {
+      out += "%25";  // the zone in URL form
+    } else {
+      out += c;
+    }
+  }
+  if (v6) out += ']';
+  out += ':';
+  out += std::to_string(port);
+  return out;
+}
+
+std::string Target::hostField() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  std::string out;
+  if (v6) out += '[';
+  out.append(host, 0, v6 ? host.find('%') : std::string::npos);
+  if (v6) out += ']';
+  out += ':';
+  out += std::to_string(port);
+  return out;
 }
 
 std::string Target::display() const {

@@ -44,8 +44,12 @@ struct Target {
   bool hasParam(std::string_view key) const;
   // "https://alice:***@[::1]:8475/capture?filter=icmp": safe for messages.
   std::string display() const;
-  // "host:port" with IPv6 brackets, for the Host header and messages.
+  // "host:port" with IPv6 brackets, for messages; a zone in URL form
+  // ("[fe80::1%25eth0]:8475", RFC 6874).
   std::string authority() const;
+  // The same for the Host field, without any zone: it has only local
+  // significance and a client MUST remove it (RFC 6874 §4).
+  std::string hostField() const;
 };
 
 // `isExistingFile`: a name without '/' is a file when such a file exists

@@ -59,7 +59,15 @@ TEST_CASE("IPv6 literals in brackets", "[target]") {
   CHECK(t.host == "::1");
   CHECK(t.port == 9001);
   CHECK(t.authority() == "[::1]:9001");
-  CHECK(parseOk("[fe80::1%25eth0]").host == "fe80::1%eth0");
+  const Target zoned = parseOk("https://[fe80::1%25eth0]:9000/capture");
+  CHECK(zoned.host == "fe80::1%eth0");
+  // Messages show the zone in URL form; the Host field never carries it
+  // (RFC 6874 §4: it means something only on this host).
+  CHECK(zoned.authority() == "[fe80::1%25eth0]:9000");
+  CHECK(zoned.display() == "https://[fe80::1%25eth0]:9000/capture");
+  CHECK(zoned.hostField() == "[fe80::1]:9000");
+  CHECK(t.hostField() == "[::1]:9001");
+  CHECK(parseOk("http://example.org:81").hostField() == "example.org:81");
   CHECK(parseOk("[2001:db8::2]").port == 8475);
   const Target bare = parseOk("2001:db8::2");
   CHECK(bare.host == "2001:db8::2");
