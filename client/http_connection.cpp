@@ -60,15 +60,15 @@ Result<SslCtxPtr> makeClientTlsContext(const TlsConfig& config) {
   // instead of two recv() calls (header, then body) per 16 KiB TLS record.
   SSL_CTX_set_read_ahead(ctx.get(), 1);
   SSL_CTX_set_default_read_buffer_len(ctx.get(), 256 * 1024);
-  if (config.insecure) {
-    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
-  } else {
-    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-    // --ca replaces the system store: it must really be the trust root.
-    const int loaded = config.caFile.empty()
-                           ? SSL_CTX_set_default_verify_paths(ctx.get())
-                           : SSL_CTX_load_verify_locations(ctx.get(), config.caFile.c_str(), nullptr);
-    if (loaded != 1) return networkError("cannot load CA certificates: " + openSslError());
+  SSL_CTX_set_verify(ctx.get(), config.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
+  // --ca replaces the system store: it must really be the trust root. A
+  // --ca given with -k is still loaded, so that a bad file is still an error.
+  if (!config.caFile.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx.get(), config.caFile.c_str(), nullptr) != 1) {
+      return networkError("cannot load CA file " + config.caFile + ": " + fileError(config.caFile));
+    }
+  } else if (!config.insecure && SSL_CTX_set_default_verify_paths(ctx.get()) != 1) {
+    return networkError("cannot load the system CA store: " + openSslError());
   }
   std::string why;
   if (!installClientChain(ctx.get(), config, why)) return networkError(why);

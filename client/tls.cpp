@@ -2,6 +2,9 @@
 
 #include <openssl/err.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 
 namespace ddump {
@@ -23,14 +26,24 @@ std::string openSslError() {
   return buffer;
 }
 
+std::string fileError(const std::string& path) {
+  if (std::FILE* file = std::fopen(path.c_str(), "rb")) {
+    std::fclose(file);
+    return openSslError();
+  }
+  const int error = errno;
+  ERR_clear_error();
+  return std::strerror(error);
+}
+
 bool installClientChain(SSL_CTX* ctx, const TlsConfig& config, std::string& why) {
   if (config.certFile.empty()) return true;
   if (SSL_CTX_use_certificate_chain_file(ctx, config.certFile.c_str()) != 1) {
-    why = "cannot load client certificate " + config.certFile + ": " + openSslError();
+    why = "cannot load client certificate " + config.certFile + ": " + fileError(config.certFile);
     return false;
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, config.keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
-    why = "cannot load private key " + config.keyFile + ": " + openSslError();
+    why = "cannot load private key " + config.keyFile + ": " + fileError(config.keyFile);
     return false;
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
@@ -49,7 +62,7 @@ void validateTls(const TlsConfig& config) {
   if (!ctx) throw ConfigError("cannot create a TLS context: " + openSslError());
   if (!config.caFile.empty() &&
       SSL_CTX_load_verify_locations(ctx.get(), config.caFile.c_str(), nullptr) != 1) {
-    throw ConfigError("cannot load CA file " + config.caFile + ": " + openSslError());
+    throw ConfigError("cannot load CA file " + config.caFile + ": " + fileError(config.caFile));
   }
   std::string why;
   if (!installClientChain(ctx.get(), config, why)) throw ConfigError(why);

@@ -33,4 +33,9 @@ bool installClientChain(SSL_CTX* ctx, const TlsConfig& config, std::string& why)
 // The most recent OpenSSL error as text, clearing the queue.
 std::string openSslError();
 
+// Why a certificate or key file cannot be loaded: the system's reason when it
+// cannot even be opened ("No such file or directory", where OpenSSL's last
+// error says only "system lib"), else OpenSSL's. Clears OpenSSL's queue.
+std::string fileError(const std::string& path);
+
 }  // namespace ddump

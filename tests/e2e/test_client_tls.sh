@@ -97,7 +97,13 @@ config_error() {  # MSG TEXT ARGS...
     assert_eq 2 "$st" "$msg: exit status"
     assert_contains "$(cat err.txt)" "$text" "$msg: message"
 }
-config_error "unreadable CA" "cannot load CA file nope.crt" --ca nope.crt
+config_error "unreadable CA" "cannot load CA file nope.crt: No such file or directory" --ca nope.crt
+echo "not a certificate" >garbage.pem
+config_error "garbage CA" "cannot load CA file garbage.pem: error:05800088:x509 certificate routines::no certificate or crl found" \
+    --ca garbage.pem
+config_error "missing client cert" "cannot load client certificate nope.pem: No such file or directory" \
+    --cert nope.pem --key client.key
+config_error "unreadable CA with -k" "cannot load CA file nope.crt: No such file or directory" -k --ca nope.crt
 config_error "mismatched key" "cannot load private key server.key: error:05800074:x509 certificate routines::key values mismatch" \
     --cert client-chain.pem --key server.key
 config_error "cert without key" "--cert and --key go together" --cert client-chain.pem
