@@ -11,15 +11,13 @@
 
 #include "clock.h"
 #include "http_request.h"
+#include "small_request.h"
 #include "log.h"
 
 namespace ddump {
 namespace {
 
 constexpr size_t kErrorBodyLimit = 4096;
-// /interfaces and /stats answers are a few KiB; a worker sending more is broken.
-constexpr size_t kSmallBodyLimit = 1024 * 1024;
-constexpr const char* kUserAgent = "ddump/0.1";
 // One socket read: a whole 64 KiB worker slice or several, or a burst of
 // small ones, per system call (httplib's compiled-in 4 KiB made recv and
 // poll half of the client's CPU time on a fast stream).
@@ -302,54 +300,6 @@ void HttpSource::applyClockOffset(StreamFeeder& feeder) {
   }
 }
 
-Result<HttpSource::SmallReply> HttpSource::getSmall(HttpConnection& connection,
-                                                   const std::string& path, bool keepAlive,
-                                                   int timeoutMs) const {
-  const GetRequest request{target_.hostField(), path, {{"User-Agent", kUserAgent}},
-                           target_.hasUser,     target_.user, target_.password, keepAlive};
-  auto bytes = formatGetRequest(request);
-  if (!bytes) return bytes.error();
-  const uint64_t deadlineNs = steadyNowNs() + static_cast<uint64_t>(timeoutMs) * 1'000'000;
-  if (Status s = connection.writeAll(*bytes, timeoutMs); !s) return s.error();
-  std::array<uint8_t, 16 * 1024> buffer;
-  HttpHeadParser parser;
-  std::optional<HttpBodyDecoder> body;
-  SmallReply reply;
-  for (;;) {
-    const uint64_t now = steadyNowNs();
-    const int left = now < deadlineNs ? static_cast<int>((deadlineNs - now) / 1'000'000) : 0;
-    auto got = connection.read(buffer.data(), buffer.size(), left);
-    if (!got) return got.error();
-    std::span<const uint8_t> rest(buffer.data(), *got);
-    if (*got == 0) {
-      if (body && body->endOfInput()) return reply;
-      return makeError(ErrorCode::Network, "connection closed before the whole answer");
-    }
-    if (!body) {
-      auto used = parser.feed(rest);
-      if (!used) return used.error();
-      if (!parser.complete()) continue;
-      rest = rest.subspan(*used);
-      reply.head = parser.head();
-      uint64_t length = 0;
-      auto framing = bodyFraming(reply.head, length);
-      if (!framing) return framing.error();
-      body.emplace(*framing, length);
-    }
-    while (!rest.empty() && !body->done()) {
-      auto step = body->next(rest);
-      if (!step) return step.error();
-      reply.body.append(reinterpret_cast<const char*>(step->data.data()), step->data.size());
-      if (reply.body.size() > kSmallBodyLimit) {
-        return makeError(ErrorCode::Http, "answer to " + path + " larger than " +
-                                              std::to_string(kSmallBodyLimit) + " bytes");
-      }
-      rest = rest.subspan(step->consumed);
-    }
-    if (body->done()) return reply;
-  }
-}
-
 void HttpSource::probeWorker() {
   const bool sampleClock = settings_.clockOffset.mode == ClockOffsetMode::Auto;
   if (!settings_.wantInterfaces && !sampleClock) return;
@@ -378,7 +328,7 @@ void HttpSource::probeWorker() {
     }
     for (int i = 0; i < rounds && !aborted_; ++i) {
       const int64_t sendNs = wallNowNs();
-      auto reply = getSmall(*raw, "/interfaces", i + 1 < rounds, msLeft());
+      auto reply = getSmall(*raw, target_, "/interfaces", i + 1 < rounds, msLeft());
       const int64_t recvNs = wallNowNs();
       if (!reply || reply->head.status != 200) break;
       addClockSample(sendNs, reply->head.field("X-Ddump-Time"), recvNs);
@@ -462,7 +412,7 @@ void HttpSource::fetchKernelDrops() {
   // Its own connection: this runs on the progress or main thread.
   HttpConnection connection;
   if (!connection.open(target_, settings_.tlsContext.get(), 1000, &endpoint)) return;
-  auto reply = getSmall(connection, "/stats", false, 1000);
+  auto reply = getSmall(connection, target_, "/stats", false, 1000);
   if (!reply || reply->head.status != 200) return;
   const auto json = nlohmann::json::parse(reply->body, nullptr, false);
   if (!json.is_object() || !json.contains("captures") || !json["captures"].is_array()) return;

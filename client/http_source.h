@@ -65,14 +65,6 @@ class HttpSource : public Source {
   Status pumpBody(HttpConnection& connection, HttpBodyDecoder& body,
                   std::span<const uint8_t> bytes, const PieceSink& onPiece,
                   const std::function<void()>& onDrained);
-  struct SmallReply {
-    HttpResponseHead head;
-    std::string body;
-  };
-  // A GET whose answer is small (JSON): read whole within timeoutMs, the body
-  // capped at 1 MiB so a broken or hostile worker cannot make us buffer more.
-  Result<SmallReply> getSmall(HttpConnection& connection, const std::string& path, bool keepAlive,
-                              int timeoutMs) const;
   void onResponse(const HttpResponseHead& head, const HttpConnection& connection);
   std::string statusError() const;
   std::string transportError(const Error& error) const;
