@@ -27,12 +27,15 @@ CaptureStream::CaptureStream(Capture capture, std::unique_ptr<CaptureSlot> slot,
       stopping_(stopping),
       log_(log) {
   buffer_.reserve(256 * 1024);
-  // /stats and /metrics re-read the drops through this; `this` outlives it
-  // (slot_ is destroyed, and unregistered, before capture_).
+  // /stats and /metrics re-read the drops through this, until the destructor
+  // takes it back.
   slot_->setDropsRefresher([this] { refreshStats(); });
 }
 
 CaptureStream::~CaptureStream() {
+  // No /stats request may call in while members are being destroyed (those
+  // declared after slot_ go before it unregisters the capture).
+  slot_->setDropsRefresher(nullptr);
   refreshStats();
   auto& c = slot_->counters();
   log_.info("capture_end", {{"id", c.id},
