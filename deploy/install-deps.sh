@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ddump needs to build, run and test, from Debian bookworm's
-# packages only. Installs nothing when everything is already there.
+# packages only. Installs nothing when everything is already there. Runs as
+# root, or as a user who may use sudo; anything else is one error line.
 set -euo pipefail
 
 packages=(
@@ -18,9 +19,16 @@ for p in "${packages[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+# apt-get must run as root. sudo's -E would need the sudoers setenv right, so
+# the environment apt needs is passed through env(1) instead.
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "install-deps.sh: missing packages (${missing[*]}) and not root, and sudo is not installed: run this as root" >&2
+    exit 1
+  fi
+  as_root=(sudo)
+fi
 echo "installing: ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo -E apt-get install -y -q --no-install-recommends "${missing[@]}"
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
