@@ -2,11 +2,12 @@
 
 #include <getopt.h>
 
-#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <utility>
+
+#include "filter_expression.h"
 
 namespace ddump {
 namespace {
@@ -138,36 +139,37 @@ void applyOption(int opt, const char* arg, Options& o) {
   }
 }
 
-void splitPositionals(const std::vector<std::string>& words, bool sawDashDash, size_t dashDashAt,
-                      Options& o) {
-  std::vector<std::string> expression;
-  for (size_t i = 0; i < words.size(); ++i) {
-    const bool inExpression = !expression.empty() || (sawDashDash && i >= dashDashAt) ||
-                              looksLikeFilterStart(words[i]);
-    (inExpression ? expression : o.targetTexts).push_back(words[i]);
+// The positionals: targets, then the filter expression (filter_expression.h).
+void applyPositionals(const std::vector<std::string>& words,
+                      std::optional<size_t> firstAfterDashDash, Options& o) {
+  PositionalWords split = splitPositionals(words, firstAfterDashDash);
+  for (const std::string& word : split.targets) {
+    // A word with a space can be a file; if it is none, it was no host
+    // either, and most likely a filter ddump did not recognise: say how one
+    // is told, rather than "invalid character in host".
+    std::error_code ec;
+    if (word.find_first_of(" \t") != std::string::npos && word.find('/') == std::string::npos &&
+        !std::filesystem::exists(word, ec)) {
+      throw UsageError("'" + maskCredentials(word) +
+                       "' is neither a target (no such file) nor a filter expression (one "
+                       "starts with a pcap-filter(7) keyword such as host, port or tcp, or "
+                       "with '(' or '!')");
+    }
   }
-  if (expression.empty()) return;
-  if (o.capture.filter) throw UsageError("give the filter either with -f or as an expression, not both");
-  std::string filter;
-  for (const auto& w : expression) filter += (filter.empty() ? "" : " ") + w;
-  o.capture.filter = filter;
+  if (split.targets.empty() && split.expression && !o.targetsFile) {
+    throw UsageError("no targets before the filter expression '" + *split.expression + "' (" +
+                     (firstAfterDashDash == 0u
+                          ? "targets go before \"--\")"
+                          : "a host named like a filter keyword is written HOST:PORT or "
+                            "http://HOST)"));
+  }
+  auto filter = chooseFilter(o.capture.filter, split.expression);
+  if (!filter) throw UsageError(filter.error().message);
+  o.capture.filter = std::move(*filter);
+  o.targetTexts = std::move(split.targets);
 }
 
 }  // namespace
-
-bool looksLikeFilterStart(const std::string& word) {
-  static constexpr std::array<const char*, 34> kWords = {
-      "not",  "host",     "net",   "port",   "portrange", "src",   "dst",    "ether", "ip",
-      "ip6",  "arp",      "rarp",  "tcp",    "udp",       "icmp",  "icmp6",  "sctp",  "vlan",
-      "mpls", "gateway",  "proto", "less",   "greater",   "broadcast", "multicast", "inbound",
-      "outbound", "ifname", "igmp", "pim",   "vrrp",      "len",   "decnet", "link"};
-  if (word.empty()) return false;
-  if (word[0] == '(' || word[0] == '!') return true;
-  for (const char* k : kWords) {
-    if (word == k) return true;
-  }
-  return false;
-}
 
 Options parseOptions(int argc, char** argv) {
   static const option kLong[] = {
@@ -217,10 +219,10 @@ Options parseOptions(int argc, char** argv) {
     }
     applyOption(opt, optarg, o);
   }
-  std::vector<std::string> words(argv + optind, argv + argc);
-  const bool sawDashDash = afterDashDash >= 0;
-  const size_t dashDashAt = sawDashDash ? words.size() - static_cast<size_t>(afterDashDash) : 0;
-  splitPositionals(words, sawDashDash, dashDashAt, o);
+  const std::vector<std::string> words(argv + optind, argv + argc);
+  std::optional<size_t> firstAfterDashDash;
+  if (afterDashDash >= 0) firstAfterDashDash = words.size() - static_cast<size_t>(afterDashDash);
+  applyPositionals(words, firstAfterDashDash, o);
   if (o.certFile.empty() != o.keyFile.empty()) throw UsageError("--cert and --key go together");
   checkOutput(o.output);
   return o;
@@ -238,11 +240,18 @@ Targets:
                      QUERY sets worker parameters (filter=, interface=, ...)
   HOST[:PORT]        same as http://HOST:PORT/capture ([::1]:PORT for IPv6)
   FILE, -            a pcap file, or stdin: ddump a.pcap b.pcap is a streaming mergecap
-  A trailing expression (after "--" or starting with a filter word such as
-  host, port, tcp, not, ...) is the filter, as with tcpdump.
+
+Filter expression (pcap-filter(7)), after the targets, as with tcpdump: quoted
+whole ('tcp port 80'), split (tcp port 80) or both ('tcp port' 80). It begins
+at the first word whose first token is a filter keyword (host, net, port,
+portrange, src, dst, gateway, proto, ether, ip, ip6, arp, tcp, udp, icmp, icmp6,
+sctp, vlan, mpls, not, less, greater, len, ...; also as in tcp[13]&2!=0) or that
+starts with '(' or '!', or else after "--"; every word from there on is part of
+it, joined with spaces. A filter that starts otherwise (a bare host name, or a
+rare keyword such as ra, ta, tr, l1, l2, lat, radio) goes after "--".
 
 Capture (sent to every URL target that does not set it in its query):
-  -f, --filter EXPR       BPF filter (pcap-filter(7)), URL-encoded for you
+  -f, --filter EXPR       the filter as one argument, instead of the expression
   -i, --interface NAME    capture interface on the worker (default: any)
   -s, --snaplen N         bytes to capture per packet
       --linktype sll|sll2 link-layer header type the worker writes (default sll)
@@ -261,7 +270,7 @@ Authentication and TLS:
       --key FILE          PEM private key of --cert
   -k, --insecure          do not verify https servers (warns)
 
-Output (issue 7):
+Output:
   -w FILE                 write to FILE instead of stdout ("-": stdout), flushed per batch
   -w DIR/                 one unmerged file per target in DIR: HOST.pcap (HOST_PORT.pcap
                           when two targets share a host)

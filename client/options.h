@@ -1,7 +1,7 @@
 #pragma once
-// The ddump command line (issue 5): tcpdump-style flags, targets, and an
-// optional trailing filter expression. Parsing throws UsageError (start-up
-// only; main turns it into exit status 2).
+// The ddump command line: tcpdump-style flags, targets, and an optional
+// trailing filter expression (common/filter_expression.h tells them apart).
+// Parsing throws UsageError (start-up only; main turns it into exit status 2).
 
 #include <cstdint>
 #include <optional>
@@ -35,7 +35,7 @@ struct Options {
   uint64_t maxDelayMs = 500;     // --max-delay
   int retry = 0;                 // --retry N reconnect attempts per target
   double connectTimeoutSec = 10; // --connect-timeout: connect, TLS and response headers
-  OutputConfig output;            // -F, -w, -C, -G, -W, -z (issue 7)
+  OutputConfig output;            // -F, -w, -C, -G, -W, -z
   ClockOffsetSetting clockOffset; // --clock-offset
   bool quiet = false;
   bool verbose = false;
@@ -45,9 +45,5 @@ struct Options {
 
 Options parseOptions(int argc, char** argv);
 std::string usageText();
-
-// A tcpdump filter expression starts with one of these words (pcap-filter(7)),
-// which is how "ddump host1 host2 tcp port 80" tells targets from the filter.
-bool looksLikeFilterStart(const std::string& word);
 
 }  // namespace ddump
