@@ -87,10 +87,14 @@ ci_in_root() {
   mkdir -p "$CI_CACHE/archives/partial"
   unshare --mount --propagation private --pid --fork --kill-child -- bash -euc '
     root=$1; archives=$2; shift 2
+    # The root is a mount point, as / is on a booted machine: unshare -m and
+    # ip netns exec change its propagation, which fails on a plain directory.
+    mount --bind "$root" "$root"
     mount -t proc proc "$root/proc"
     mount --rbind /sys "$root/sys" && mount --make-rslave "$root/sys"
     mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
     mount -t tmpfs -o mode=0755 tmpfs "$root/run"
+    mkdir -m 1777 "$root/run/lock"  # as systemd-tmpfiles makes it at boot
     mount --bind "$archives" "$root/var/cache/apt/archives"
     # Not exec: this shell stays PID 1 of the namespace and reaps orphans
     # (a daemon that forked away), so their PIDs do not linger as zombies.

@@ -577,8 +577,10 @@ ns_create() {
     # Record first: a signal handled right after `ip netns add` must not
     # leak the namespace (deleting a missing one at cleanup is harmless).
     _E2E_NAMESPACES+=("$real")
-    # serialise: the very first `ip netns add` on a host sets up /run/netns
-    flock -w 10 /run/lock/ddump-e2e-netns.lock ip netns add "$real" ||
+    # serialise: the very first `ip netns add` on a host sets up /run/netns.
+    # The lock sits in /run itself: /run/lock is made at boot and is missing
+    # in a chroot.
+    flock -w 10 /run/ddump-e2e-netns.lock ip netns add "$real" ||
         fail "ip netns add $real failed"
     ip -n "$real" link set lo up || fail "lo up in $real failed"
     if [[ "${E2E_IPV6:-0}" != 1 ]]; then
