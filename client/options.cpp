@@ -247,8 +247,9 @@ at the first word whose first token is a filter keyword (host, net, port,
 portrange, src, dst, gateway, proto, ether, ip, ip6, arp, tcp, udp, icmp, icmp6,
 sctp, vlan, mpls, not, less, greater, len, ...; also as in tcp[13]&2!=0) or that
 starts with '(' or '!', or else after "--"; every word from there on is part of
-it, joined with spaces. A filter that starts otherwise (a bare host name, or a
-rare keyword such as ra, ta, tr, l1, l2, lat, radio) goes after "--".
+it, joined with spaces. A filter that starts otherwise (with a number, as in
+64 <= len, or a rare keyword such as ra, ta, tr, l1, l2, lat, radio) goes after
+"--".
 
 Capture (sent to every URL target that does not set it in its query):
   -f, --filter EXPR       the filter as one argument, instead of the expression

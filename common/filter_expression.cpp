@@ -7,12 +7,13 @@ namespace ddump {
 namespace {
 
 // Words that begin a primitive in pcap-filter(7) (libpcap's scanner.l spells
-// them; it is case-sensitive, so "TCP" is a host name there too). "and",
-// "or" and "mask" cannot begin an expression. A name given bare is a host to
-// libpcap ("tcpdump foo" means "host foo"); ddump cannot allow that, so a
-// filter must start with a keyword. Left out, as plausible short host names
-// on a LAN or as keywords a Linux worker never has a use for (write them
-// after "--" or after another keyword):
+// them; it is case-sensitive, so "TCP" is a name there too). libpcap takes a
+// bare name or address only after a qualifier ("src a or b": "tcpdump foo" is
+// a syntax error), so an expression starts with one of these, '(' or '!', or
+// with a number ("64 <= len", which needs "--" here). "and", "or" and "mask"
+// cannot start one. Left out, as plausible short host names on a LAN or as
+// keywords a Linux worker never has a use for (write them after "--" or after
+// another keyword):
 //   ra, ta, tr, l1, l2   802.11 receiver/transmitter address, Token Ring,
 //                        IS-IS levels: two letters a host may well be called
 //   lat, sca, radio      DEC LAT/SCA, 802.11 radio header: host-like names;
