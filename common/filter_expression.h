@@ -8,8 +8,9 @@
 //   * every word after "--", and otherwise
 //   * the first word whose first token starts a pcap-filter(7) expression
 //     (startsFilterExpression), with every word after it.
-// The words are joined as tcpdump joins them. A word with a space that does
-// not start an expression (a file "my trace.pcap") stays a target.
+// The words are joined with spaces, as tcpdump joins them (blank ones left
+// out). A word with a space that does not start an expression (a file
+// "my trace.pcap") stays a target.
 
 #include <cstddef>
 #include <optional>
