@@ -9,11 +9,13 @@ source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v setpriv >/dev/null || fail "setpriv (util-linux) is required"
 
-script=$DDUMP_SRC_DIR/deploy/install-deps.sh
 bin=$E2E_TMP/bin
 calls=$E2E_TMP/calls
 mkdir -p "$bin"
 chmod 755 "$E2E_TMP"
+# A copy the user nobody can read (the checkout may be under /root).
+script=$E2E_TMP/install-deps.sh
+install -m 0755 "$DDUMP_SRC_DIR/deploy/install-deps.sh" "$script"
 for tool in env grep id cat; do ln -s "$(command -v "$tool")" "$bin/$tool"; done
 # dpkg-query: the package named in $INSTALLED is installed, every other one not.
 cat >"$bin/dpkg-query" <<'STUB'

@@ -44,6 +44,10 @@ wait_for 1 idle || fail "capture not freed within 1 s of the client leaving"
 # --- /stats and /metrics describe a live capture --------------------------
 ns_spawn b live curl -sN -o "$E2E_TMP/live.pcap" "$base/capture?filter=icmp"
 wait_for 3 one_active || fail "live capture did not start"
+# The capture is counted before libpcap is attached; the global header is
+# written once it is, so only then can no ping be missed.
+header_arrived() { [[ $(stat -c %s "$E2E_TMP/live.pcap" 2>/dev/null || echo 0) -ge 24 ]]; }
+wait_for 3 header_arrived || fail "live capture sent no pcap header"
 ns_ping b 10.213.3.1 10 || fail "ping failed"
 stats_ok() {
     http_body b "$base/stats" | /usr/bin/python3 -c '
