@@ -94,14 +94,23 @@ std::string HttpSource::statusError() const {
   if (contentType_.find("json") != std::string::npos) {
     const auto json = nlohmann::json::parse(errorBody_, nullptr, false);
     if (json.is_object() && json.contains("error") && json["error"].is_string()) {
-      return text + ": " + printable(json["error"].get<std::string>(), 1000);
+      return text + ": " + printable(json["error"].get<std::string>(), 1000) + credentialsHint();
     }
   }
   if (contentType_.find("html") != std::string::npos) {
-    return text + " with an HTML page (a proxy or web server, not a ddump worker)";
+    return text + " with an HTML page (a proxy or web server, not a ddump worker)" + credentialsHint();
   }
-  if (errorBody_.empty()) return text;
-  return text + ": " + printable(errorBody_, 200);
+  if (errorBody_.empty()) return text + credentialsHint();
+  return text + ": " + printable(errorBody_, 200) + credentialsHint();
+}
+
+// A 401 (RFC 9110 §15.5.2) comes from the proxy in front of the worker: say
+// which of the basic-auth credentials were missing, since ddump never prompts.
+std::string HttpSource::credentialsHint() const {
+  if (status_ != 401) return "";
+  if (!target_.hasUser) return " (no user given: --user USER with DDUMP_PASSWORD, or USER@ in the URL)";
+  if (!target_.hasPassword) return " (no password for " + target_.user + ": set DDUMP_PASSWORD)";
+  return " (user " + target_.user + " and its password were refused)";
 }
 
 std::string HttpSource::transportError(const Error& error) const {

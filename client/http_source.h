@@ -67,6 +67,7 @@ class HttpSource : public Source {
                   const std::function<void()>& onDrained);
   void onResponse(const HttpResponseHead& head, const HttpConnection& connection);
   std::string statusError() const;
+  std::string credentialsHint() const;
   std::string transportError(const Error& error) const;
   int connectTimeoutMs() const;
   // Before the first capture request: the worker's interface names (pcapng)

@@ -50,6 +50,10 @@ refused() {  # EXPECTED_RC NEEDLE ARGS...
 }
 refused 2 "400" --ca "$pki/ca.crt" "$url" icmp                                  # no client certificate
 refused 2 "401" "${tls[@]}" "https://user:wrong@10.213.6.1:8443" icmp           # wrong password
+refused 2 "(user user and its password were refused)" "${tls[@]}" "https://user:wrong@10.213.6.1:8443" icmp
+refused 2 "HTTP 401 with an HTML page (a proxy or web server, not a ddump worker) (no user given: --user USER with DDUMP_PASSWORD, or USER@ in the URL)" \
+    "${tls[@]}" "https://10.213.6.1:8443" icmp
+refused 2 "(no password for user: set DDUMP_PASSWORD)" "${tls[@]}" "https://user@10.213.6.1:8443" icmp
 refused 1 "certificate" --ca "$pki/evil-ca.crt" --cert "$pki/client.crt" --key "$pki/client.key" "$url" icmp
 
 # --- no amplification with the documented --exclude ---------------------------
