@@ -158,7 +158,12 @@ std::vector<std::string> perTargetFileNames(const std::vector<std::string>& host
   for (size_t i = 0; i < hosts.size(); ++i) {
     const uint16_t port = i < ports.size() ? ports[i] : 0;
     std::string base = hosts[i];
-    if (perHost[hosts[i]] > 1 && port != 0) base += "_" + std::to_string(port);
+    if (perHost[hosts[i]] > 1 && port != 0) {
+      // Two appends, not `"_" + std::to_string(port)`: GCC 12 warns falsely
+      // (-Wrestrict, GCC bug 105329) on that temporary.
+      base += '_';
+      base += std::to_string(port);
+    }
     base = safeName(base);
     std::string name = base + extension;
     for (int n = 2; taken.count(name) != 0; ++n) name = base + "_" + std::to_string(n) + extension;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "progress_table.h"
@@ -76,7 +77,11 @@ TEST_CASE("no line reaches the terminal width", "[progress]") {
 
 TEST_CASE("many targets: at most maxRows rows, then a count", "[progress]") {
   ProgressSnapshot s;
-  for (int i = 0; i < 50; ++i) s.targets.push_back({"h" + std::to_string(i), TargetState::Streaming, 1, 1, 0, 0});
+  for (int i = 0; i < 50; ++i) {
+    std::string name = "h";  // appended, not "h" + ...: GCC 12's false -Wrestrict (bug 105329)
+    name += std::to_string(i);
+    s.targets.push_back({std::move(name), TargetState::Streaming, 1, 1, 0, 0});
+  }
   const auto lines = renderProgressTable(s, 80, 10);
   REQUIRE(lines.size() == 1 + 10 + 1 + 1);
   CHECK(lines[11] == "... 40 more targets");
