@@ -42,7 +42,7 @@ class MergeHub {
   // calling thread pulls a stream's next chunk (pumps[stream](), which feeds
   // this hub and returns false once the stream ended) only when the merge has
   // run out of that stream's records. No locks, no wake-ups, no queue beyond a
-  // chunk per file: a file merge runs at memory speed (issue 5, bench/merge).
+  // chunk per file: a file merge runs at memory speed (measured by bench/merge).
   HubOutcome runPulling(uint64_t count, const std::vector<std::function<bool()>>& pumps);
   StreamStats stats(size_t stream) const;
   uint64_t written() const;

@@ -1,5 +1,5 @@
 #pragma once
-// Where the merged capture goes (issue 7): stdout or `-w FILE` as pcap or
+// Where the merged capture goes: stdout or `-w FILE` as pcap or
 // pcapng (`-F`), rotated as tcpdump does (-C/-G/-W, `-z CMD` on each closed
 // file), or `-w DIR/`: one unmerged file per target.
 //

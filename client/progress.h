@@ -1,5 +1,5 @@
 #pragma once
-// Live progress on stderr (issue 7): on a terminal (and not -q) a table per
+// Live progress on stderr: on a terminal (and not -q) a table per
 // target, redrawn at most 4 times a second (see common/progress_table.h);
 // otherwise one plain line per state change ("db1:8475: streaming").
 

@@ -1,5 +1,5 @@
 #pragma once
-// Worker clock offsets (issue 7, `--clock-offset auto|none|HOST=MS,...`).
+// Worker clock offsets (`--clock-offset auto|none|HOST=MS,...`).
 //
 // NTP's on-wire estimate (RFC 5905 section 8, with the server's receive and
 // transmit times taken as one instant): the client sends at t0 and receives

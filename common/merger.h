@@ -1,5 +1,5 @@
 #pragma once
-// The k-way merge of live pcap streams into one time-ordered pcap (issue 5).
+// The k-way merge of live pcap streams into one time-ordered pcap.
 //
 // Pure: no threads, no I/O, no clock. The caller feeds decoded batches,
 // passes "now" explicitly, and collects output bytes in a RecordBuffer.

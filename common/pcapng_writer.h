@@ -1,5 +1,5 @@
 #pragma once
-// A pcapng writer for the merged output (issue 7, `-F pcapng`).
+// A pcapng writer for the merged output (`-F pcapng`).
 //
 // Layouts from draft-ietf-opsawg-pcapng (the "PCAP Next Generation Dump File
 // Format"); section numbers refer to draft -02:

@@ -1,5 +1,5 @@
 #pragma once
-// The live progress display (issue 7): a small per-target table drawn on
+// The live progress display: a small per-target table drawn on
 // stderr when it is a terminal, redrawn in place at most 4 times a second.
 //
 //   TARGET    STATE        PACKETS      BYTES         RATE    DROPS

@@ -1,5 +1,5 @@
 #pragma once
-// Output file naming (issue 7): tcpdump's rotation by size (-C), time (-G) and
+// Output file naming: tcpdump's rotation by size (-C), time (-G) and
 // file count (-W), and the per-target names of `-w DIR/`.
 //
 // tcpdump(1) and its MakeFilename()/dump_packet_and_trunc(), reproduced:

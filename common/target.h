@@ -1,6 +1,6 @@
 #pragma once
 // What the user names on the command line: a worker URL, a bare HOST[:PORT],
-// a local pcap file, or "-" for stdin (issue 5, "Targets").
+// a local pcap file, or "-" for stdin.
 //
 //   http[s]://[USER[:PASSWORD]@]HOST[:PORT][/PATH][?QUERY]
 //

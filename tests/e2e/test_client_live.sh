@@ -82,7 +82,7 @@ statuses=("${PIPESTATUS[@]}")
 set -o pipefail
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_eq 0 "${statuses[0]}" "ddump exit status when stdout closes"
-# Off a terminal ddump announces each target once it streams (issue 7): that
+# Off a terminal ddump announces each target once it streams: that
 # line may precede the close; nothing else may follow it.
 assert_eq "" "$(grep -v -E '^ddump: [^ ]+: streaming$' head.err || true)" "nothing on stderr but the event line"
 assert_le "$elapsed" 3000 "ms until ddump left after head closed"

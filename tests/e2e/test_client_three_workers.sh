@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 5 "Done when": three real ddump-workers in three namespaces on one LAN,
+# ddump end to end: three real ddump-workers in three namespaces on one LAN,
 # traffic between them, and ddump in a fourth (client) namespace:
 #   1. ddump streams all three (stdout through tee into a file AND into real
 #      `tcpdump -nr -`) while curl takes a reference capture from each worker

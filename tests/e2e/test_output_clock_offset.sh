@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7, --clock-offset: two fake workers send 40 packets each at the same
+# --clock-offset: two fake workers send 40 packets each at the same
 # real times, but one's clock (its X-Ddump-Time AND its packet stamps) is 2 s
 # ahead. With `auto` ddump estimates the offsets (reported by -v within 50 ms
 # of the truth), shifts that stream, and the merged pcapng interleaves the two

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7, -w: `-w FILE` holds the merged capture (byte-identical records to
+# `-w FILE` holds the merged capture (byte-identical records to
 # stdout's, mergecap's order), `-w -` is stdout, the file grows while the
 # capture runs (flushed per batch: readable by tcpdump before ddump ends), and
 # `-w DIR/` writes one unmerged file per target, HOST.pcap, HOST_PORT.pcap

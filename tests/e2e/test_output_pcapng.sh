@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7, -F pcapng: two real ddump-workers in two namespaces on one LAN, UDP
+# -F pcapng: two real ddump-workers in two namespaces on one LAN, UDP
 # from h1 to h2, ddump in a third namespace writing -F pcapng -w FILE. Read
 # back with real tools:
 #   * tshark: one interface per (host, interface) named HOST:IFNAME (from the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7, live progress: with stderr on a pseudo-terminal (script(1)) ddump
+# Live progress: with stderr on a pseudo-terminal (script(1)) ddump
 # draws a table (TARGET STATE PACKETS BYTES RATE DROPS, per target, and the
 # output line) redrawn in place at most 4 times a second; an error line is
 # never cut by it; the table is erased at the end and the summary follows.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7, rotation as tcpdump: -C SIZE names FILE, FILE1, FILE2... each a
+# Rotation as tcpdump: -C SIZE names FILE, FILE1, FILE2... each a
 # complete capture no bigger than SIZE plus one record, together holding every
 # packet in merged order (pcap and pcapng, checked with capinfos on every
 # file); -C with -W N keeps a ring FILE0..FILE(N-1); -G SEC with -W N stops

@@ -1,5 +1,6 @@
-// Issue 7 hooks in the merge path: the stream of every written record (for
-// pcapng interfaces and per-target files) and the --clock-offset shift.
+// The merge path's hooks for the output modes: the stream of every written
+// record (for pcapng interfaces and per-target files) and the --clock-offset
+// shift.
 #include <catch2/catch.hpp>
 
 #include "merger.h"
