@@ -39,8 +39,20 @@ done
 uid=$(awk '/^Uid:/ { print $2 }' "/proc/$worker/status")
 [ "$uid" != 0 ] || { echo "check_package: the worker runs as root" >&2; exit 1; }
 
-ping -n -i 0.2 -c 10 127.0.0.1 >/dev/null &
-ddump -c 10 --duration 20 "127.0.0.1:$port" 'icmp[icmptype] = icmp-echo' >"$out"
+# ddump first, pings once it streams, so no echo request can be missed.
+ddump -c 10 --duration 30 "127.0.0.1:$port" 'icmp[icmptype] = icmp-echo' >"$out" 2>"$log.client" &
+client=$!
+for _ in $(seq 200); do  # up to 10 s
+  grep -q streaming "$log.client" && break
+  kill -0 "$client" 2>/dev/null || break
+  sleep 0.05
+done
+grep -q streaming "$log.client" || { echo "check_package: ddump did not start streaming" >&2; cat "$log.client" "$log" >&2; exit 1; }
+ping -n -i 0.2 -c 10 127.0.0.1 >/dev/null
+rc=0
+wait "$client" || rc=$?
+cat "$log.client"
 requests=$(tcpdump -nr "$out" 2>/dev/null | grep -c 'ICMP echo request' || true)
-echo "packaged ddump-worker (uid $uid) captured $requests ICMP echo requests"
-[ "$requests" -eq 10 ] || { echo "check_package: expected 10 echo requests, got $requests" >&2; cat "$log" >&2; exit 1; }
+echo "packaged ddump-worker (uid $uid) captured $requests ICMP echo requests; ddump exit $rc"
+[ "$rc" -eq 0 ] && [ "$requests" -eq 10 ] ||
+  { echo "check_package: expected 10 echo requests and exit 0, got $requests and $rc" >&2; cat "$log" >&2; exit 1; }
