@@ -150,6 +150,7 @@ class CaptureFile {
       }
     }
     interfaces_.clear();
+    streamsSeen_.clear();
     if (config_.format == OutputFormat::Pcap) {
       pcap_.appendGlobalHeader(header_);
     } else {
@@ -160,30 +161,37 @@ class CaptureFile {
   }
 
   // The IDB of (stream, interface), written the first time it is needed.
+  // Keys: the SLL2 interface index, kNoIndex for a record without one, and
+  // kOtherIndex for the indexes past the stream's cap (interface_cap.h).
   uint32_t interfaceFor(uint32_t stream, std::span<const uint8_t> data) {
+    static constexpr int64_t kNoIndex = int64_t{1} << 32;
+    static constexpr int64_t kOtherIndex = kNoIndex + 1;
     const auto ifindex = sll2InterfaceIndex(header_.linkType, data);
-    const int64_t key = (int64_t{stream} << 33) | (ifindex ? int64_t{*ifindex} : (int64_t{1} << 32));
-    const auto it = interfaces_.find(key);
+    int64_t key = (int64_t{stream} << 33) | (ifindex ? int64_t{*ifindex} : kNoIndex);
+    auto it = interfaces_.find(key);
     if (it != interfaces_.end()) return it->second.id;
+    const bool other = ifindex && !owner_.interfaceCaps_[stream].admit(*ifindex);
+    if (other) {
+      key = (int64_t{stream} << 33) | kOtherIndex;
+      it = interfaces_.find(key);
+      if (it != interfaces_.end()) return it->second.id;
+    }
     PcapngInterface idb;
     const StreamLabel& label = owner_.label(stream);
-    idb.name = ifindex ? label.name + ":" + owner_.interfaceName(stream, *ifindex) : label.name;
+    idb.name = other     ? label.name + ":other"
+               : ifindex ? label.name + ":" + owner_.interfaceName(stream, *ifindex)
+                         : label.name;
     idb.description = label.description;
     idb.linkType = header_.linkType;
     idb.snaplen = header_.snaplen;
     idb.precision = owner_.streamPrecision(stream).value_or(header_.precision);
     // Every IDB takes the output's one link type, so this cannot fail.
     const uint32_t id = ng_.appendInterface(idb).value();
-    const bool first = firstOf(stream);
+    if (streamsSeen_.size() <= stream) streamsSeen_.resize(stream + 1, false);
+    const bool first = !streamsSeen_[stream];
+    streamsSeen_[stream] = true;
     interfaces_[key] = {id, stream, first};
     return id;
-  }
-
-  bool firstOf(uint32_t stream) const {
-    for (const auto& [key, info] : interfaces_) {
-      if (info.stream == stream) return false;
-    }
-    return true;
   }
 
   void appendStatistics(const std::vector<std::optional<uint64_t>>* drops) {
@@ -228,6 +236,7 @@ class CaptureFile {
   RecordBuffer pcap_;
   PcapngWriter ng_;
   std::map<int64_t, InterfaceInfo> interfaces_;
+  std::vector<bool> streamsSeen_;  // streams with an interface in this file
 };
 
 Output::Output(OutputConfig config, std::vector<StreamLabel> labels)
@@ -236,7 +245,8 @@ Output::Output(OutputConfig config, std::vector<StreamLabel> labels)
       passThrough_(config_.format == OutputFormat::Pcap && !config_.perTarget &&
                    !config_.rotation.enabled() && config_.postRotate.empty()),
       interfaces_(labels_.size()),
-      precisions_(labels_.size()) {}
+      precisions_(labels_.size()),
+      interfaceCaps_(labels_.size()) {}
 
 Output::~Output() = default;
 
@@ -259,6 +269,10 @@ std::string Output::interfaceName(size_t stream, uint32_t ifindex) const {
 std::optional<Precision> Output::streamPrecision(size_t stream) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return precisions_[stream];
+}
+
+std::string Output::interfaceOverflow(size_t stream) const {
+  return interfaceCapSummary(interfaceCaps_[stream], labels_[stream].name + ":other");
 }
 
 std::string Output::sectionComment() const {

@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 #include <vector>
 
+#include "interface_cap.h"
 #include "pcap_format.h"
 #include "record_buffer.h"
 #include "rotation.h"
@@ -75,6 +76,10 @@ class Output {
   const StreamLabel& label(size_t stream) const { return labels_[stream]; }
   std::string sectionComment() const;
 
+  // pcapng: what went to a stream's "other" interface (interface_cap.h), for
+  // the summary; empty when nothing did. The writer thread only, or after it.
+  std::string interfaceOverflow(size_t stream) const;
+
  private:
   WriteResult passThrough(std::span<const uint8_t> bytes);
   int passThroughFd();
@@ -93,6 +98,9 @@ class Output {
   mutable std::mutex mutex_;
   std::vector<std::map<uint32_t, std::string>> interfaces_;
   std::vector<std::optional<Precision>> precisions_;
+  // The writer thread's: which interface indexes of each stream have
+  // interfaces of their own, in every file (rotated or per target) alike.
+  std::vector<InterfaceCap> interfaceCaps_;
   // Reaps finished -z commands; with `wait`, waits for all of them.
   void reapChildren(bool wait);
   std::vector<pid_t> children_;  // -z commands

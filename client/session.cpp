@@ -317,3 +317,5 @@ void Session::printSummary() const {
 }
 
 }  // namespace ddump
+    const std::string overflow = output_->interfaceOverflow(source->stream());
+    if (!overflow.empty()) log::info(source->target().display() + ": " + overflow);

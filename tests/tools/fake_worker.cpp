@@ -11,6 +11,9 @@
 //   /idle           global header, then nothing until the client leaves
 //   /bad-magic /giant-caplen /truncated /wrong-type /html /html200
 //   /die-after?n=K  K records, then the connection is cut mid-stream
+//   /many-interfaces?n=N&distinct=D
+//                   N LINUX_SLL2 records 1 us apart, record i on interface
+//                   index 1 + i % D: a worker claiming D interfaces
 //   /stats          {"captures":[...]} with kernel_drops 7
 //   /interfaces     [{"name":"eth0","index":2},{"name":"lo","index":1}], with X-Ddump-Time
 //   live captures with linktype=sll2 alternate ifindex 2 (inbound) and 1 (outgoing)
@@ -108,14 +111,14 @@ std::string record(uint64_t tsNs, const std::vector<uint8_t>& data) {
 
 std::vector<uint8_t> sllPacket(uint32_t seq);
 
-// The same packet with an SLL2 header: ifindex 2 inbound for even seq, 1 outgoing for odd.
-std::vector<uint8_t> sll2Packet(uint32_t seq) {
+// The same packet with an SLL2 header on interface `ifindex`.
+std::vector<uint8_t> sll2PacketOn(uint32_t seq, uint32_t ifindex, SllPacketType type) {
   std::vector<uint8_t> sll = sllPacket(seq);
   Sll2Header h;
   h.protocol = 0x0800;
-  h.interfaceIndex = seq % 2 == 0 ? 2 : 1;
+  h.interfaceIndex = ifindex;
   h.arphrdType = 1;
-  h.packetType = static_cast<uint8_t>(seq % 2 == 0 ? SllPacketType::Host : SllPacketType::Outgoing);
+  h.packetType = static_cast<uint8_t>(type);
   h.addressLength = 6;
   const auto head = encodeSll2(h);
   std::vector<uint8_t> data;
@@ -123,6 +126,12 @@ std::vector<uint8_t> sll2Packet(uint32_t seq) {
   data.assign(head.begin(), head.end());
   data.insert(data.end(), sll.begin() + kSllHeaderSize, sll.end());
   return data;
+}
+
+// ifindex 2 inbound for even seq, 1 outgoing for odd.
+std::vector<uint8_t> sll2Packet(uint32_t seq) {
+  return seq % 2 == 0 ? sll2PacketOn(seq, 2, SllPacketType::Host)
+                      : sll2PacketOn(seq, 1, SllPacketType::Outgoing);
 }
 
 std::vector<uint8_t> sllPacket(uint32_t seq) {
@@ -239,6 +248,17 @@ void hostileRoutes(httplib::Server& svr) {
     const size_t size = body.size();
     workerHeaders(res, "LINUX_SLL");
     serveBytes(res, std::make_shared<const std::string>(std::move(body)), kPcapContentType, size);
+  });
+  svr.Get("/many-interfaces", [](const httplib::Request& req, httplib::Response& res) {
+    const auto n = static_cast<uint32_t>(std::stoul(queryValue(req, "n", "100000")));
+    const auto distinct = std::max<uint32_t>(
+        1, static_cast<uint32_t>(std::stoul(queryValue(req, "distinct", "100000"))));
+    std::string body = header(kLinkTypeLinuxSll2);
+    for (uint32_t i = 0; i < n; ++i) {
+      body += record(t0 + i * 1000ULL, sll2PacketOn(i, 1 + i % distinct, SllPacketType::Host));
+    }
+    workerHeaders(res, "LINUX_SLL2");
+    serveBytes(res, std::make_shared<const std::string>(std::move(body)), kPcapContentType);
   });
   svr.Get("/interfaces", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("X-Ddump-Time", std::to_string(workerNs()));
