@@ -26,6 +26,7 @@ enum LongOnly {
   kConnectTimeout,
   kVersion,
   kClockOffset,
+  kAllowInsecureAuth,
 };
 
 uint64_t parseUnsigned(const char* text, const char* flag) {
@@ -134,6 +135,7 @@ void applyOption(int opt, const char* arg, Options& o) {
           static_cast<uint32_t>(orUsage(parsePositive(arg, "-W", 1'000'000), "-W"));
       break;
     case 'z': o.output.postRotate = arg; break;
+    case kAllowInsecureAuth: o.allowInsecureAuth = true; break;
     case kClockOffset: o.clockOffset = orUsage(parseClockOffset(arg), "--clock-offset"); break;
     default: throw UsageError("unknown option (see ddump --help)");
   }
@@ -194,6 +196,7 @@ Options parseOptions(int argc, char** argv) {
       {"connect-timeout", required_argument, nullptr, kConnectTimeout},
       {"version", no_argument, nullptr, kVersion},
       {"clock-offset", required_argument, nullptr, kClockOffset},
+      {"allow-insecure-auth", no_argument, nullptr, kAllowInsecureAuth},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
@@ -264,7 +267,13 @@ Targets from a file:
 Authentication and TLS:
       --user USER[:PASS]  HTTP basic auth for targets without userinfo; the password
                           may come from the environment DDUMP_PASSWORD instead
-                          (a password in a URL is visible in ps: a warning says so)
+                          (a password in a URL is visible in ps: a warning says so).
+                          Credentials go to https targets only: an http target with
+                          a user (from its URL or --user) is refused, exit 2, because
+                          basic auth sends the password in clear
+      --allow-insecure-auth
+                          send basic auth over plain http anyway (e.g. to a worker on
+                          loopback or behind an ssh tunnel)
       --ca FILE           PEM CA file that is the ONLY trust root for https servers
                           (default: system store, honouring SSL_CERT_FILE/SSL_CERT_DIR)
       --cert FILE         PEM client certificate chain for mutual TLS (with --key)

@@ -30,6 +30,7 @@ struct Options {
   std::string certFile;
   std::string keyFile;
   bool insecure = false;
+  bool allowInsecureAuth = false;  // --allow-insecure-auth: basic auth over plain http
   uint64_t count = 0;            // -c, 0 = unlimited
   double durationSec = 0;        // --duration, 0 = unlimited
   uint64_t maxDelayMs = 500;     // --max-delay

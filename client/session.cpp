@@ -42,12 +42,10 @@ std::vector<std::string> readTargetsFile(const std::string& path) {
   return out;
 }
 
+// The target's basic-auth credentials: its URL's userinfo, else --user, and
+// the password from DDUMP_PASSWORD when neither gave one.
 void applyCredentials(const Options& options, Target& target) {
   if (!target.isUrl()) return;
-  if (target.hasPassword) {
-    log::error("warning: password given in the URL " + target.display() +
-               " is visible in ps; prefer --user USER and DDUMP_PASSWORD");
-  }
   if (!target.hasUser && options.user) {
     const size_t colon = options.user->find(':');
     target.user = options.user->substr(0, colon);
@@ -62,6 +60,21 @@ void applyCredentials(const Options& options, Target& target) {
     target.password = env;
     target.hasPassword = true;
   }
+}
+
+// Basic auth is the user and password in base64, readable by anyone who sees
+// the request: RFC 7617 §4 leaves its protection to TLS. Neither curl nor
+// wget stops it over http (curl only keeps credentials from other hosts on a
+// redirect, unless --location-trusted); Git Credential Manager refuses http
+// remotes unless credential.allowUnsafeRemotes is set, and so does ddump,
+// for every http target, loopback included: a name can resolve elsewhere
+// tomorrow, and one simple rule is easier to trust than a list of exceptions.
+void refuseCleartextAuth(const Options& options, const Target& target) {
+  if (target.kind != TargetKind::Http || !target.hasUser || options.allowInsecureAuth) return;
+  throw ConfigError(target.display() +
+                    ": refusing to send basic-auth credentials over plain http, where anyone on "
+                    "the path can read them: use https://, or --allow-insecure-auth to send them "
+                    "anyway");
 }
 
 }  // namespace
@@ -84,7 +97,13 @@ Config buildConfig(const Options& options) {
       if (stdinUsed) throw UsageError("'-' (stdin) given twice");
       stdinUsed = true;
     }
+    const bool passwordInUrl = parsed->isUrl() && parsed->hasPassword;
     applyCredentials(options, *parsed);
+    refuseCleartextAuth(options, *parsed);
+    if (passwordInUrl) {
+      log::error("warning: password given in the URL " + parsed->display() +
+                 " is visible in ps; prefer --user USER and DDUMP_PASSWORD");
+    }
     config.targets.push_back(std::move(*parsed));
   }
   config.http.capture = options.capture;
@@ -310,6 +329,8 @@ void Session::printSummary() const {
     if (st.unconvertible > 0) line += ", " + std::to_string(st.unconvertible) + " unconvertible";
     if (source->failed()) line += " (failed)";
     log::info(line);
+    const std::string overflow = output_->interfaceOverflow(source->stream());
+    if (!overflow.empty()) log::info(source->target().display() + ": " + overflow);
   }
   log::info(std::to_string(hub_->written()) + " packets written from " +
             std::to_string(sources_.size()) + " targets (" + std::to_string(failed) + " failed, " +
@@ -317,5 +338,3 @@ void Session::printSummary() const {
 }
 
 }  // namespace ddump
-    const std::string overflow = output_->interfaceOverflow(source->stream());
-    if (!overflow.empty()) log::info(source->target().display() + ": " + overflow);

@@ -12,6 +12,7 @@ DDUMP=$(e2e_bin ddump)
 cd "$E2E_TMP"
 export DDUMP_PASSWORD=s3cret
 fake_start evil --user alice:s3cret
+# Plain http on loopback: basic auth needs --allow-insecure-auth there.
 base="http://alice@127.0.0.1:$FAKE_PORT"
 shown="http://alice:***@127.0.0.1:$FAKE_PORT"  # the password (from DDUMP_PASSWORD) masked
 
@@ -34,7 +35,7 @@ rejected_each() {
     for c in "$@"; do
         IFS='|' read -r path packets text <<<"$c"
         st=0
-        timeout 20 "$DDUMP" -q "$base/$path" >out.pcap 2>err.txt || st=$?
+        timeout 20 "$DDUMP" -q --allow-insecure-auth "$base/$path" >out.pcap 2>err.txt || st=$?
         assert_eq 1 "$st" "$path: exit status"
         assert_eq 1 "$(wc -l <err.txt)" "$path: exactly one stderr line with -q: $(cat err.txt)"
         assert_contains "$(cat err.txt)" "ddump: $shown/$path: $text" "$path: error line"
@@ -47,7 +48,7 @@ pass "7 hostile streams each rejected cleanly"
 
 # A hostile target among good ones: the others go on, exit 1.
 st=0
-timeout 20 "$DDUMP" "$base/capture?live=1&pps=2000&count=300" "$base/giant-caplen" "$base/bad-magic" >mix.pcap 2>err.txt || st=$?
+timeout 20 "$DDUMP" --allow-insecure-auth "$base/capture?live=1&pps=2000&count=300" "$base/giant-caplen" "$base/bad-magic" >mix.pcap 2>err.txt || st=$?
 assert_eq 1 "$st" "mixed exit status"
 assert_eq 302 "$(valid_pcap mix.pcap)" "good stream + 2 valid records of the hostile one"
 assert_contains "$(cat err.txt)" "count=300: 300 packets" "good target summary"
@@ -55,7 +56,7 @@ pass "one hostile target does not stop the others"
 
 # Wrong password: a 401 on every target is a configuration error (exit 2).
 st=0
-DDUMP_PASSWORD=wrong timeout 20 "$DDUMP" -q "$base/capture" >out.pcap 2>err.txt || st=$?
+DDUMP_PASSWORD=wrong timeout 20 "$DDUMP" -q --allow-insecure-auth "$base/capture" >out.pcap 2>err.txt || st=$?
 assert_eq 2 "$st" "401 exit status"
 assert_contains "$(cat err.txt)" "HTTP 401: authentication required" "401 message"
 

@@ -30,7 +30,7 @@ P2=$WORKER_PORT
 U1="http://10.213.7.1:$P1/capture"
 U2="http://alice:secret@10.213.7.2:$P2/capture"   # the worker ignores auth; the file must not show it
 
-ns_spawn cl main timeout 30 "$DDUMP" -F pcapng -w out.pcapng -c 60 -f "udp port 17001" "$U1" "$U2"
+ns_spawn cl main timeout 30 "$DDUMP" --allow-insecure-auth -F pcapng -w out.pcapng -c 60 -f "udp port 17001" "$U1" "$U2"
 wait_for 10 bash -c "[[ \$(grep -c ': streaming' '$(log_err main)') -ge 2 ]]" ||
     fail "streams did not start: $(cat "$(log_err main)")"
 udp_send h1 10.213.7.2 17001 30 pcapng
