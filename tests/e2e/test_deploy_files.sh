@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Deployment files that cannot run here are still checked: envoy and Kubernetes
 # YAML parsed with their fields asserted, the Dockerfile's shape, the systemd
-# unit verified by systemd-analyze, and the .deb built by CPack inspected with
-# dpkg-deb.
+# units (worker and proxy) verified by systemd-analyze, and the .deb built by
+# CPack inspected with dpkg-deb.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 e2e_init
@@ -28,6 +28,13 @@ assert set(paths) == {"/capture", "/interfaces", "/healthz", "/stats", "/metrics
 assert paths["/capture"]["route"]["timeout"] == "0s" and paths["/capture"]["route"]["idle_timeout"] == "0s"
 names = [f["name"] for f in hcm["http_filters"]]
 assert names == ["envoy.filters.http.basic_auth", "envoy.filters.http.router"], names
+# who is asking: the checked user, the verified subject, the real address; no password
+assert hcm["http_filters"][0]["typed_config"]["forward_username_header"] == "x-ddump-user"
+vh = hcm["route_config"]["virtual_hosts"][0]
+add = {h["header"]["key"]: (h["header"]["value"], h["append_action"]) for h in vh["request_headers_to_add"]}
+assert add == {"x-ddump-client-cert": ("%DOWNSTREAM_PEER_SUBJECT%", "OVERWRITE_IF_EXISTS_OR_ADD"),
+               "x-forwarded-for": ("%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%", "OVERWRITE_IF_EXISTS_OR_ADD")}, add
+assert vh["request_headers_to_remove"] == ["authorization"], vh["request_headers_to_remove"]
 cl = c["static_resources"]["clusters"][0]
 assert cl["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]["pipe"]["path"] == "/run/ddump/worker.sock"
 PY
@@ -55,18 +62,36 @@ assert_contains "$df" "setcap cap_net_raw=eip /usr/bin/ddump-worker" "file capab
 grep -qE '^USER [0-9]+' <<<"$df" || fail "Dockerfile must switch to a non-root USER"
 assert_contains "$df" 'ENTRYPOINT ["/usr/bin/ddump-worker"]' "entrypoint"
 
-# --- systemd unit ------------------------------------------------------------------
+# --- systemd units -----------------------------------------------------------------
 unit=$E2E_TMP/ddump-worker.service
 sed "s#/usr/bin/ddump-worker#$(readlink -f "$(e2e_bin ddump-worker)")#" "$deploy/systemd/ddump-worker.service" >"$unit"
 out=$(systemd-analyze verify "$unit" 2>&1) || fail "systemd-analyze verify: $out"
 assert_eq "" "$out" "systemd-analyze verify output"
 u=$(cat "$deploy/systemd/ddump-worker.service")
+# Group=: the socket's group, whose one member is the proxy's user (not
+# www-data, which PHP-FPM and CGI programs share).
 for line in "AmbientCapabilities=CAP_NET_RAW" "CapabilityBoundingSet=CAP_NET_RAW" "DynamicUser=yes" \
-    "NoNewPrivileges=yes" "ProtectSystem=strict" "PrivateTmp=yes" "Restart=on-failure"; do
+    "NoNewPrivileges=yes" "ProtectSystem=strict" "PrivateTmp=yes" "Restart=on-failure" \
+    "Group=ddump-proxy" "RuntimeDirectoryMode=0750"; do
     grep -qx "$line" <<<"$u" || fail "unit lacks $line"
 done
 assert_contains "$u" "--exclude \"tcp port 8443\"" "unit excludes the proxy port"
+assert_contains "$u" "--socket-mode 0660" "unit's socket mode"
 grep -q '^RestrictAddressFamilies=.*AF_PACKET' <<<"$u" || fail "unit must allow AF_PACKET"
+# The proxy's own nginx (systemd-analyze checks that /usr/sbin/nginx exists).
+e2e_require_cmd nginx
+out=$(systemd-analyze verify "$deploy/systemd/ddump-proxy.service" 2>&1) || fail "systemd-analyze verify ddump-proxy: $out"
+assert_eq "" "$out" "systemd-analyze verify ddump-proxy.service output"
+p=$(cat "$deploy/systemd/ddump-proxy.service")
+for line in "ExecStart=/usr/sbin/nginx -c /etc/ddump/nginx.conf -e stderr" "User=ddump-proxy" "Group=ddump-proxy" \
+    "RuntimeDirectory=ddump-proxy" "CapabilityBoundingSet=" "AmbientCapabilities=" "NoNewPrivileges=yes" \
+    "ProtectSystem=strict" "ProtectHome=yes" "PrivateTmp=yes" "PrivateDevices=yes" \
+    "SystemCallFilter=@system-service" "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"; do
+    grep -qx "$line" <<<"$p" || fail "ddump-proxy.service lacks $line"
+done
+n=$(cat "$deploy/nginx/nginx.conf")
+grep -qE '^[[:space:]]*user[[:space:]]' <<<"$n" && fail "nginx.conf has a user directive (its master is not root)"
+grep -qx '    include /etc/ddump/ddump.conf;' <<<"$n" || fail "nginx.conf does not include /etc/ddump/ddump.conf"
 
 # --- cmake --install and the .deb ------------------------------------------------
 # Package the tree the tests were built from (no second build).
@@ -78,9 +103,13 @@ deb=$(ls "$build"/ddump_*_amd64.deb)
 info=$(dpkg-deb --info "$deb")
 assert_contains "$info" "Package: ddump" "package name"
 assert_contains "$info" "Depends: libpcap0.8" "dependencies"
+grep -qE '^ Depends: .*[ ,]adduser(,|$)' <<<"$info" || fail "the postinst's adduser is no dependency: $info"
 assert_contains "$info" "postinst" "postinst sets the capability"
+dpkg-deb -e "$deb" "$E2E_TMP/control"
+cmp -s "$E2E_TMP/control/postinst" "$deploy/debian/postinst" || fail "the package's postinst is not deploy/debian/postinst"
 contents=$(dpkg-deb --contents "$deb")
 for f in ./usr/bin/ddump-worker ./usr/bin/ddump ./usr/lib/systemd/system/ddump-worker.service \
+    ./usr/lib/systemd/system/ddump-proxy.service ./usr/share/doc/ddump/examples/nginx.conf \
     ./usr/share/doc/ddump/README.md ./usr/share/doc/ddump/examples/ddump.conf; do
     assert_contains "$contents" "$f" "package contains $f"
 done
@@ -89,4 +118,4 @@ dpkg-deb -x "$deb" "$E2E_TMP/root"
 assert_contains "$("$E2E_TMP/root/usr/bin/ddump-worker" --help)" "--listen ADDR" "packaged worker --help"
 assert_contains "$("$E2E_TMP/root/usr/bin/ddump" --help)" "--max-delay" "packaged ddump --help"
 
-pass "deploy files: envoy, kubernetes, Dockerfile, systemd, .deb"
+pass "deploy files: envoy, kubernetes, Dockerfile, systemd (worker and proxy), .deb"

@@ -13,7 +13,7 @@
 # line (a unix socket, --exclude 'tcp port 8443') behind real nginx with
 # deploy/nginx/ddump.conf (paths only adapted, as test_deploy_nginx.sh does):
 # on host1/host2 as shipped (mTLS + basic auth, for the Deployment line); on
-# web1/web2/db1 with its two "To turn it off, comment out the next two lines"
+# web1/web2/db1 with its two "To turn it off, comment out the next N lines"
 # sections commented out, because the header example gives no client
 # certificate and no user. The test body runs in a private mount namespace
 # (re-exec through unshare) where /etc/hosts maps those names to the
@@ -33,14 +33,18 @@
 #   sudo cmake --install ... / sudo apt install ./ddump_*.deb: install into the
 #     real system; the .deb is installed into a fresh root and its worker
 #     captures by .ci/run (.ci/check_package.sh); test_deploy_files.sh inspects it.
-#   sudo cp deploy/systemd/ddump-worker.service ..., sudo systemctl enable
-#     --now ddump-worker, sudo systemctl reload nginx: no systemd here; the
-#     unit is checked by systemd-analyze in test_deploy_files.sh, and its
-#     ExecStart line (whose socket and --exclude the README comment names) is
-#     what runs behind nginx below.
-#   sudo cp deploy/nginx/ddump.conf /etc/nginx/conf.d/, sudo mkdir -p
-#     /etc/ddump/tls: system paths; the same file is included by nginx below
-#     and in test_deploy_nginx.sh with only its paths changed.
+#   sudo adduser --system --group ... ddump-proxy: a user in the real system;
+#     test_deploy_proxy_user.sh makes it with the postinst, in a private /etc.
+#   sudo cp deploy/systemd/ddump-worker.service deploy/systemd/ddump-proxy.service
+#     ..., sudo systemctl enable --now ddump-worker ddump-proxy: no systemd
+#     here; the units are checked by systemd-analyze in test_deploy_files.sh,
+#     and run as written (ExecStart, User=, Group=, runtime directory) by
+#     test_deploy_proxy_user.sh. The worker's ExecStart line (whose socket and
+#     --exclude the README comment names) is also what runs behind nginx below.
+#   sudo mkdir -p /etc/ddump/tls, sudo cp deploy/nginx/nginx.conf
+#     deploy/nginx/ddump.conf /etc/ddump/: system paths; test_deploy_proxy_user.sh
+#     puts both in /etc/ddump of a private /etc, and ddump.conf is included by
+#     nginx below and in test_deploy_nginx.sh with only its paths changed.
 #   docker build ..., kubectl apply ..., kubectl ... get pods ...: no Docker
 #     or Kubernetes here; test_deploy_files.sh checks the Dockerfile and YAML.
 #     The `ddump --targets workers.txt` line after them IS run, on a
@@ -62,7 +66,7 @@ fi
 
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/client_lib.sh"   # make_pcap, same_records, strict_order, valid_pcap
-source "$(dirname "$0")/deploy_lib.sh"   # nginx_conf
+source "$(dirname "$0")/deploy_lib.sh"   # nginx_conf, nginx_turn_off
 e2e_init
 e2e_require_cmd nginx openssl curl tshark capinfos mergecap gzip setcap getcap setpriv unshare pgrep ss
 [[ "$DDUMP_README_PRIVATE_MOUNTS" == 1 ]] || fail "not in the private mount namespace"
@@ -97,11 +101,11 @@ NOT_RUN=(
     'sudo bash deploy/demo.sh   # installs packages, builds (Release), runs a worker on 127.0.0.1 and ddump | tcpdump -nr - for 4 s'
     'sudo bash tests/run.sh     # installs packages, builds with ASan+UBSan, runs every test (unit, e2e, fuzz)'
     'sudo cmake --install build-release --prefix /usr          # or: sudo apt install ./ddump_0.1.0_amd64.deb'
-    'sudo cp deploy/systemd/ddump-worker.service /lib/systemd/system/   # the .deb installs it'
-    "sudo systemctl enable --now ddump-worker   # unix:/run/ddump/worker.sock, --exclude 'tcp port 8443'"
-    'sudo cp deploy/nginx/ddump.conf /etc/nginx/conf.d/        # HTTPS :8443, mTLS, basic auth, no buffering'
-    'sudo mkdir -p /etc/ddump/tls    # server.crt server.key client-ca.crt; htpasswd: openssl passwd -apr1'
-    'sudo systemctl reload nginx'
+    "sudo adduser --system --group --no-create-home ddump-proxy   # the proxy's user and group (the .deb's postinst makes them)"
+    'sudo cp deploy/systemd/ddump-worker.service deploy/systemd/ddump-proxy.service /lib/systemd/system/   # the .deb installs them'
+    'sudo mkdir -p /etc/ddump/tls    # server.crt client-ca.crt; server.key and htpasswd (openssl passwd -apr1): root:ddump-proxy 0640'
+    'sudo cp deploy/nginx/nginx.conf deploy/nginx/ddump.conf /etc/ddump/   # the proxy: HTTPS :8443, mTLS, basic auth, no buffering'
+    "sudo systemctl enable --now ddump-worker ddump-proxy   # unix:/run/ddump/worker.sock (group ddump-proxy), --exclude 'tcp port 8443'"
     'docker build -f deploy/Dockerfile -t ddump-worker .'
     'kubectl apply -f deploy/kubernetes/'
     'kubectl -n ddump get pods -l app.kubernetes.io/name=ddump-worker \'
@@ -189,7 +193,10 @@ mkdir "$pki"
     done
 ) 2>/dev/null || fail "openssl could not make the test PKI"
 for h in "${HTTPS[@]}"; do
-    run=$E2E_TMP/run-$h   # the unit's RuntimeDirectory, 0750 for the worker's user, group www-data
+    # The unit's RuntimeDirectory, 0750 for the worker's user. nginx runs as
+    # root here, so www-data stands in for the unit's Group=ddump-proxy (that
+    # group and its refusals are test_deploy_proxy_user.sh's).
+    run=$E2E_TMP/run-$h
     mkdir -m 750 "$run"
     chown nobody:www-data "$run"
     cmd=${exec_start//\/usr\/bin\/ddump-worker/ddump-worker}
@@ -200,11 +207,10 @@ for h in "${HTTPS[@]}"; do
     cp "$pki"/{server.crt,server.key,ca.crt} "$d/"
     nginx_conf "$d" "$run/worker.sock" 8443
     printf 'alice:%s\n' "$(openssl passwd -apr1 "$PASSWORD")" >"$d/htpasswd"
-    if [[ $h != host? ]]; then   # TLS only: mTLS and basic auth commented out
-        sed -i -E 's/^([[:space:]]*)((ssl_client_certificate|ssl_verify_client|auth_basic|auth_basic_user_file)[[:space:]])/\1# \2/' \
-            "$d/ddump.conf"
+    if [[ $h != host? ]]; then   # TLS only: mTLS and basic auth commented out, as the file says
+        assert_eq 5 "$(nginx_turn_off "$d/ddump.conf")" "mTLS and basic auth lines commented out for $h"
         assert_eq 4 "$(grep -cE '^[[:space:]]*# (ssl_client_certificate|ssl_verify_client|auth_basic)' "$d/ddump.conf")" \
-            "mTLS and basic auth lines commented out for $h"
+            "mTLS and basic auth directives commented out for $h"
     fi
     ns_spawn "$h" "nginx_$h" nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;'
 done
