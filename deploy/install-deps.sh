@@ -8,9 +8,10 @@ packages=(
   # build
   cmake g++ make pkg-config clang libclang-rt-14-dev
   libcpp-httplib-dev libpcap-dev libssl-dev nlohmann-json3-dev catch2
-  # run and test: real tcpdump/tshark/capinfos, namespaces, nginx, certificates
+  # run and test: real tcpdump/tshark/capinfos, namespaces, nginx, certificates,
+  # adduser (the package's postinst makes the proxy's user with it)
   tcpdump tshark wireshark-common iproute2 iputils-ping procps psmisc curl openssl
-  nginx-light python3 python3-yaml util-linux libcap2-bin systemd dpkg-dev
+  nginx-light python3 python3-yaml util-linux libcap2-bin systemd dpkg-dev adduser
 )
 
 missing=()
