@@ -10,6 +10,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "gated_stream.h"
+#include "request_gate.h"
+
 namespace ddump {
 namespace {
 
@@ -52,6 +55,10 @@ void removeStaleSocket(const std::string& path) {
   close(probe);
   if (live) throw std::runtime_error("another process is listening on " + path);
   unlink(path.c_str());
+}
+
+int timeoutMs(time_t sec, time_t usec) {
+  return static_cast<int>(sec * 1000 + usec / 1000);
 }
 
 }  // namespace
@@ -106,6 +113,33 @@ void Listener::bindUnix(const std::string& path, unsigned mode) {
   svr_sock_ = fd;
   description_ = "unix:" + path;
   isUnix_ = true;
+}
+
+// Keep-alive as httplib's own loop (process_server_socket_core): at most
+// keep_alive_max_count_ requests, the last one answered with "Connection:
+// close", each waiting at most keep_alive_timeout_sec_ for its first byte, and
+// none once the server stops. Bytes read past one request (a pipelined next
+// one) stay in `input` for the next turn.
+bool Listener::process_and_close_socket(socket_t sock) {
+  ConnectionInput input(sock);
+  const std::function<bool()> running = [this] { return svr_sock_ != INVALID_SOCKET; };
+  const int readMs = timeoutMs(read_timeout_sec_, read_timeout_usec_);
+  const int writeMs = timeoutMs(write_timeout_sec_, write_timeout_usec_);
+  bool ok = false;
+  for (size_t left = keep_alive_max_count_; left > 0; --left) {
+    if (!awaitRequest(input, std::chrono::seconds(keep_alive_timeout_sec_), running)) break;
+    if (passRequestHead(input, requestTimeout_, running) != GateOutcome::Passed) {
+      ok = false;
+      break;
+    }
+    GatedStream stream(input, readMs, writeMs);
+    bool closed = false;
+    ok = process_request(stream, /*close_connection=*/left == 1, closed, nullptr);
+    if (!ok || closed) break;
+  }
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return ok;
 }
 
 }  // namespace ddump

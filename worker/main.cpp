@@ -75,6 +75,8 @@ void configureServer(Listener& server, WorkerContext& ctx) {
   server.set_read_timeout(10);
   server.set_write_timeout(30);  // a paused reader; the kernel ring drops meanwhile
   server.set_payload_max_length(64 * 1024);
+  server.setRequestTimeout(
+      std::chrono::milliseconds(static_cast<int64_t>(ctx.options.requestTimeoutSeconds * 1000)));
   installRoutes(server, ctx);
 }
 

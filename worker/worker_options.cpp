@@ -71,6 +71,11 @@ WorkerOptions parseWorkerOptions(int argc, char** argv) {
       o.bufferSizeKiB = unsignedFlag<int>(flag, next(), 1, 4 * 1024 * 1024);
     } else if (flag == "--exclude") {
       o.excludes.push_back(next());
+    } else if (flag == "--request-timeout") {
+      o.requestTimeoutSeconds = seconds(flag, next());
+      if (o.requestTimeoutSeconds < 0.001 || o.requestTimeoutSeconds > 3600) {
+        throw UsageError("--request-timeout must be between 0.001 and 3600 seconds");
+      }
     } else if (flag == "--log-format") {
       const std::string f = next();
       if (f == "text") o.logFormat = LogFormat::Text;
@@ -102,6 +107,10 @@ Options:
       --exclude EXPR     BPF every capture excludes (repeatable), e.g. the public
                          port of a fronting proxy: --exclude 'tcp port 8443'.
                          The worker's own listeners are always excluded.
+      --request-timeout SEC
+                         a request head (request line and header fields)
+                         must arrive whole within SEC seconds of its first
+                         byte, else 408 (default 10)
       --log-format FMT   text (default) or json, one line per event on stderr
       --version          print version and exit
   -h, --help             print this help and exit

@@ -28,6 +28,8 @@ struct WorkerOptions {
   int bufferSizeKiB = 32 * 1024;
   std::vector<std::string> excludes;
   LogFormat logFormat = LogFormat::Text;
+  // The whole request head must arrive within this time of its first byte.
+  double requestTimeoutSeconds = 10;
   bool showHelp = false;
   bool showVersion = false;
 };
