@@ -1,5 +1,7 @@
 #include "listen_address.h"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 
 namespace ddump {
@@ -7,6 +9,15 @@ namespace {
 
 Error badAddress(const std::string& text, const std::string& why) {
   return makeError(ErrorCode::InvalidArgument, "bad listen address \"" + text + "\": " + why);
+}
+
+// ::ffff:a.b.c.d (in any IPv6 spelling) as a.b.c.d; anything else unchanged.
+std::string unmapped(const std::string& address) {
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, address.c_str(), &v6) != 1 || !IN6_IS_ADDR_V4MAPPED(&v6)) return address;
+  char text[INET_ADDRSTRLEN] = {};
+  if (inet_ntop(AF_INET, &v6.s6_addr[12], text, sizeof text) == nullptr) return address;
+  return text;
 }
 
 }  // namespace
@@ -68,7 +79,7 @@ std::string exclusionFilter(const std::vector<BoundListener>& listeners,
   };
   for (const auto& l : listeners) {
     const std::string port = "tcp port " + std::to_string(l.port);
-    add(l.address.empty() ? port : "host " + l.address + " and " + port);
+    add(l.address.empty() ? port : "host " + unmapped(l.address) + " and " + port);
   }
   for (const auto& e : excludes) add(e);
   return out;
@@ -77,7 +88,7 @@ std::string exclusionFilter(const std::vector<BoundListener>& listeners,
 std::string combineFilters(const std::string& userFilter, const std::string& exclusions) {
   if (exclusions.empty()) return userFilter;
   if (userFilter.empty()) return "not (" + exclusions + ")";
-  return "(" + userFilter + ") and not (" + exclusions + ")";
+  return "not (" + exclusions + ") and (" + userFilter + ")";
 }
 
 }  // namespace ddump

@@ -33,16 +33,26 @@ Result<uint64_t> parseUnsigned(const std::string& text, uint64_t min, uint64_t m
                                const std::string& what);
 
 // The BPF that keeps a capture from seeing the worker's own HTTP traffic:
-// `not (tcp port P)` for a wildcard listener, `host A and tcp port P` for a
-// bound one, plus every --exclude expression. Combined with the user's filter as
-// `(user) and not (exclusions)`, so concurrent captures never amplify each other.
+// `tcp port P` for a wildcard listener, `host A and tcp port P` for a bound
+// one, plus every --exclude expression, so concurrent captures never amplify
+// each other.
 struct BoundListener {
   std::string address;  // numeric address actually bound; empty for wildcard
   uint16_t port = 0;
 };
 
+// A bound IPv4-mapped address (::ffff:a.b.c.d, RFC 4291 2.5.5.2) takes IPv4
+// packets on the wire, so it is excluded as a.b.c.d: `host ::ffff:a.b.c.d`
+// would test IPv6 headers only and miss every packet of the stream.
 std::string exclusionFilter(const std::vector<BoundListener>& listeners,
                             const std::vector<std::string>& excludes);
+
+// `not (exclusions) and (user)`. The exclusions come first because some
+// pcap-filter(7) keywords (vlan, mpls, pppoes, geneve) shift the offsets of
+// every test compiled after them: after the user's `pppoes or ...`, `tcp port
+// P` would read the wrong bytes and the capture would see its own stream.
+// The user's text must be balanced (checkFilterText) so that it stays inside
+// its parentheses.
 std::string combineFilters(const std::string& userFilter, const std::string& exclusions);
 
 }  // namespace ddump

@@ -1,11 +1,14 @@
 #include "http_api.h"
 
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <semaphore>
 
 #include "capture.h"
 #include "capture_request.h"
 #include "capture_stream.h"
+#include "filter_check.h"
 #include "listen_address.h"
 
 namespace ddump {
@@ -59,31 +62,44 @@ StreamLimits streamLimits(const CaptureRequest& request, const WorkerOptions& op
   return limits;
 }
 
-// Opens the capture and installs `(user) and not (exclusions)`. The user's
-// filter is compiled alone first: only a filter that parses by itself is a
-// balanced expression, so wrapping it in parentheses cannot let it escape the
-// exclusions (e.g. "icmp) or (tcp").
+// At most this many captures are activated and compiled at once, each within
+// the limits of filter_check.h (~35 ms of CPU at worst): the rest wait briefly
+// for a turn, then get 503. Waiting requests hold no kernel buffer yet.
+constexpr std::ptrdiff_t kConcurrentOpens = 2;
+constexpr auto kOpenWait = std::chrono::seconds(1);
+
+using OpenSemaphore = std::counting_semaphore<kConcurrentOpens>;
+struct ReleaseOpen {
+  void operator()(OpenSemaphore* slots) const { slots->release(); }
+};
+using OpenTurn = std::unique_ptr<OpenSemaphore, ReleaseOpen>;
+
+OpenTurn waitForOpenTurn() {
+  static OpenSemaphore slots(kConcurrentOpens);
+  return slots.try_acquire_for(kOpenWait) ? OpenTurn(&slots) : OpenTurn();
+}
+
+FilterLimits filterLimits(const WorkerOptions& options) {
+  FilterLimits limits;
+  limits.allowNames = options.resolveFilterNames;
+  return limits;
+}
+
+// Opens the capture with `not (exclusions) and (user)` compiled once. The
+// user's filter was checked to be balanced (checkFilterText), so it cannot
+// close its parenthesis, and the exclusions are compiled before any keyword
+// of the user's (vlan, mpls, pppoes, geneve) can shift the offsets they test.
 Result<Capture> openCapture(const CaptureRequest& request, const WorkerContext& ctx) {
-  auto capture = Capture::open(captureOptions(request, ctx.options));
-  if (!capture) return capture.error();
-  const GlobalHeader header = capture->globalHeader();
-  if (!request.filter.empty()) {
-    if (Status s = checkFilter(request.filter, header.linkType, header.snaplen); !s) {
-      return s.error();
-    }
-  }
-  const std::string effective = combineFilters(request.filter, ctx.exclusions);
-  if (!effective.empty()) {
-    if (Status s = capture->setFilter(effective); !s) {
-      // libpcap's optimiser refuses a program that can match nothing: here
-      // that means the filter selects only traffic the worker always excludes.
-      if (s.error().message.find("rejects all packets") != std::string::npos) {
-        return makeError(ErrorCode::InvalidArgument,
-                         "filter matches only traffic the worker excludes from every capture: " +
-                             ctx.exclusions);
-      }
-      return s.error();
-    }
+  CaptureOptions options = captureOptions(request, ctx.options);
+  options.filter = combineFilters(request.filter, ctx.exclusions);
+  options.maxFilterInstructions = kMaxFilterInstructions;
+  auto capture = Capture::open(options);
+  // libpcap's optimiser refuses a program that can match nothing: here that
+  // means the filter selects only traffic the worker always excludes.
+  if (!capture && capture.error().message.find("rejects all packets") != std::string::npos) {
+    return makeError(ErrorCode::InvalidArgument,
+                     "filter matches only traffic the worker excludes from every capture: " +
+                         ctx.exclusions);
   }
   return capture;
 }
@@ -109,6 +125,10 @@ void setStreamHeaders(httplib::Response& res, const WorkerContext& ctx, const Ca
 void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerContext& ctx) {
   auto request = parseCaptureRequest({req.params.begin(), req.params.end()});
   if (!request) return sendError(res, 400, request.error().message);
+  // Before anything is allocated for the capture: a bad filter costs nothing.
+  if (Status s = checkFilterText(request->filter, filterLimits(ctx.options)); !s) {
+    return sendError(res, 400, s.error().message);
+  }
   if (ctx.stopping) return sendError(res, 503, "worker is shutting down");
   auto slot = ctx.registry.tryAdmit(peerOf(req));
   if (!slot) {
@@ -117,7 +137,15 @@ void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerCo
                                    std::to_string(ctx.registry.maxCaptures()) +
                                    " (--max-captures)");
   }
+  OpenTurn turn = waitForOpenTurn();
+  if (!turn) {
+    res.set_header("Retry-After", "1");
+    return sendError(res, 503, "too many captures starting at once (" +
+                                   std::to_string(kConcurrentOpens) +
+                                   " compile their filters at a time)");
+  }
   auto capture = openCapture(*request, ctx);
+  turn.reset();
   if (!capture) {
     return sendError(res, statusFor(capture.error()), withPrivilegeHint(capture.error(), ctx.selfPath));
   }

@@ -71,6 +71,11 @@ WorkerOptions parseWorkerOptions(int argc, char** argv) {
       o.bufferSizeKiB = unsignedFlag<int>(flag, next(), 1, 4 * 1024 * 1024);
     } else if (flag == "--exclude") {
       o.excludes.push_back(next());
+    } else if (flag == "--filter-names") {
+      const std::string v = next();
+      if (v == "refuse") o.resolveFilterNames = false;
+      else if (v == "resolve") o.resolveFilterNames = true;
+      else throw UsageError("--filter-names must be refuse or resolve, got \"" + v + "\"");
     } else if (flag == "--request-timeout") {
       o.requestTimeoutSeconds = seconds(flag, next());
       if (o.requestTimeoutSeconds < 0.001 || o.requestTimeoutSeconds > 3600) {
@@ -107,6 +112,14 @@ Options:
       --exclude EXPR     BPF every capture excludes (repeatable), e.g. the public
                          port of a fronting proxy: --exclude 'tcp port 8443'.
                          The worker's own listeners are always excluded.
+      --filter-names MODE
+                         refuse (default): a filter naming a host or network
+                         (host db1, net corp) gets 400, use addresses;
+                         resolve: look names up while compiling (DNS: the
+                         caller picks the query and learns from the answer,
+                         and a slow resolver stalls new captures). Service
+                         and protocol names (port http, proto tcp) are read
+                         from /etc/services and /etc/protocols either way
       --request-timeout SEC
                          a request head (request line and header fields)
                          must arrive whole within SEC seconds of its first

@@ -27,6 +27,9 @@ struct WorkerOptions {
   // scheduler (measured: 6.3 % loss -> 0 % in bench/worker-capture).
   int bufferSizeKiB = 32 * 1024;
   std::vector<std::string> excludes;
+  // --filter-names resolve: host and network names in filters are looked up
+  // (DNS) while compiling; by default such a filter is refused.
+  bool resolveFilterNames = false;
   LogFormat logFormat = LogFormat::Text;
   // The whole request head must arrive within this time of its first byte.
   double requestTimeoutSeconds = 10;

@@ -26,7 +26,7 @@ assert_contains "$headers" "Content-Type: application/vnd.tcpdump.pcap" "content
 assert_contains "$headers" "Transfer-Encoding: chunked" "chunked"
 assert_contains "$headers" "X-Accel-Buffering: no" "nginx buffering off"
 assert_contains "$headers" "X-Ddump-Linktype: LINUX_SLL" "link type header"
-assert_contains "$headers" "X-Ddump-Filter: (udp port 1) and not ((tcp port $WORKER_PORT))" "effective filter"
+assert_contains "$headers" "X-Ddump-Filter: not ((tcp port $WORKER_PORT)) and (udp port 1)" "effective filter"
 assert_contains "$headers" "X-Ddump-Host: " "host header"
 worker_ns=$(grep -o 'X-Ddump-Time: [0-9]*' <<<"$headers" | cut -d' ' -f2)
 now_ns=$(date +%s%N)

@@ -58,9 +58,22 @@ TEST_CASE("the worker's own listeners are excluded from every capture", "[listen
   const std::vector<BoundListener> listeners = {{"", 8475}, {"127.0.0.1", 9000}};
   const std::string excl = exclusionFilter(listeners, {"tcp port 8443"});
   CHECK(excl == "(tcp port 8475) or (host 127.0.0.1 and tcp port 9000) or (tcp port 8443)");
+  // The exclusions first: nothing in the user's filter can shift their offsets.
   CHECK(combineFilters("icmp", excl) ==
-        "(icmp) and not ((tcp port 8475) or (host 127.0.0.1 and tcp port 9000) or (tcp port 8443))");
+        "not ((tcp port 8475) or (host 127.0.0.1 and tcp port 9000) or (tcp port 8443)) and (icmp)");
+  CHECK(combineFilters("pppoes or len >= 0", "(tcp port 1)") ==
+        "not ((tcp port 1)) and (pppoes or len >= 0)");
   CHECK(combineFilters("", "(tcp port 1)") == "not ((tcp port 1))");
   CHECK(combineFilters("udp", "") == "udp");
   CHECK(exclusionFilter({}, {}).empty());
+}
+
+TEST_CASE("an IPv4-mapped listener is excluded by its IPv4 address", "[listen]") {
+  // Its packets are IPv4 on the wire: `host ::ffff:127.0.0.1` would test IPv6 headers.
+  CHECK(exclusionFilter({{"::ffff:127.0.0.1", 9000}}, {}) == "(host 127.0.0.1 and tcp port 9000)");
+  CHECK(exclusionFilter({{"::ffff:7f00:1", 9000}}, {}) == "(host 127.0.0.1 and tcp port 9000)");
+  CHECK(exclusionFilter({{"0:0:0:0:0:ffff:10.1.2.3", 1}}, {}) == "(host 10.1.2.3 and tcp port 1)");
+  CHECK(exclusionFilter({{"::1", 9000}}, {}) == "(host ::1 and tcp port 9000)");
+  CHECK(exclusionFilter({{"::127.0.0.1", 9000}}, {}) == "(host ::127.0.0.1 and tcp port 9000)");
+  CHECK(exclusionFilter({{"fe80::1", 9000}}, {}) == "(host fe80::1 and tcp port 9000)");
 }

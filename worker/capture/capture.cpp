@@ -113,9 +113,17 @@ Status compile(pcap_t* handle, const std::string& filter, BpfProgram& bpf) {
   return Status::success();
 }
 
-Status compileAndSet(pcap_t* handle, const std::string& filter) {
+// The kernel runs the program for every packet on the interface, so its
+// length is what a filter costs once installed.
+Status compileAndSet(pcap_t* handle, const std::string& filter, size_t maxInstructions) {
   BpfProgram bpf;
   if (Status status = compile(handle, filter, bpf); !status) return status;
+  if (maxInstructions > 0 && bpf.program.bf_len > maxInstructions) {
+    return makeError(ErrorCode::InvalidArgument,
+                     "bad filter: compiles to " + std::to_string(bpf.program.bf_len) +
+                         " BPF instructions, more than the limit of " +
+                         std::to_string(maxInstructions));
+  }
   if (pcap_setfilter(handle, &bpf.program) != 0) {
     return captureError("cannot set filter", pcap_geterr(handle));
   }
@@ -153,7 +161,9 @@ Result<Capture> Capture::open(const CaptureOptions& options) {
   if (status) status = activate(handle.get(), options.interface);
   if (status) status = setLinkType(handle.get(), options.linkType, options.interface);
   if (status) status = setDirection(handle.get(), options.direction);
-  if (status && !options.filter.empty()) status = compileAndSet(handle.get(), options.filter);
+  if (status && !options.filter.empty()) {
+    status = compileAndSet(handle.get(), options.filter, options.maxFilterInstructions);
+  }
   if (status && pcap_setnonblock(handle.get(), 1, errbuf) != 0) {
     status = captureError("cannot make capture non-blocking", errbuf);
   }
@@ -178,10 +188,6 @@ Result<DispatchOutcome> Capture::dispatch(int maxPackets, PacketHandler& handler
   if (rc == 0) return DispatchOutcome::Timeout;
   if (rc == PCAP_ERROR_BREAK) return DispatchOutcome::Break;
   return captureError("capture failed", pcap_geterr(impl_->handle.get()));
-}
-
-Status Capture::setFilter(const std::string& filter) {
-  return compileAndSet(impl_->handle.get(), filter);
 }
 
 void Capture::breakLoop() { pcap_breakloop(impl_->handle.get()); }

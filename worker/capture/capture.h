@@ -17,6 +17,7 @@ namespace ddump {
 struct CaptureOptions {
   std::string interface = "any";
   std::string filter;             // full BPF expression, exclusions included
+  size_t maxFilterInstructions = 0;  // longest compiled program accepted; 0: any
   uint32_t snaplen = kMaxSnaplen;
   int bufferSizeKiB = 0;          // 0: libpcap's default (2 MiB), as tcpdump -B
   Precision precision = Precision::Micro;
@@ -49,15 +50,15 @@ enum class DispatchOutcome {
 
 class Capture {
  public:
-  // Creates, configures and activates a capture, then compiles and sets the filter.
+  // Creates, configures and activates a capture, then compiles the filter
+  // (once: on the live handle, whose link type and kernel VLAN handling the
+  // code depends on) and installs it. A program longer than
+  // maxFilterInstructions is refused as InvalidArgument.
   static Result<Capture> open(const CaptureOptions& options);
 
   Capture(Capture&&) noexcept;
   Capture& operator=(Capture&&) noexcept;
   ~Capture();
-
-  // Compiles and installs a filter on the live handle.
-  Status setFilter(const std::string& filter);
 
   // Waits up to timeoutMs for packets to become readable (true) or not (false).
   // The handle is non-blocking: with TPACKET_V3 the kernel never retires an
@@ -82,7 +83,7 @@ class Capture {
   std::unique_ptr<Impl> impl_;
 };
 
-// Compiles a filter against a dead handle to validate it before capturing.
+// Compiles a filter against a dead handle (start-up checks of --exclude).
 // Returns libpcap's own error text on failure.
 Status checkFilter(const std::string& filter, uint32_t linkType, uint32_t snaplen);
 
