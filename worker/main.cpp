@@ -16,6 +16,7 @@
 #include "event_log.h"
 #include "http_api.h"
 #include "listener.h"
+#include "tunnel_warning.h"
 #include "worker_options.h"
 
 namespace ddump {
@@ -122,6 +123,7 @@ int run(const WorkerOptions& options) {
   }
   EventLog log(options.logFormat);
   checkPrivileges(log);
+  warnUnexcludedTunnels(options.excludes, log);
 
   std::vector<BoundListener> bound;
   auto listeners = bindListeners(options, bound);
