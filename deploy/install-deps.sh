@@ -12,6 +12,11 @@ packages=(
   # adduser (the package's postinst makes the proxy's user with it)
   tcpdump tshark wireshark-common iproute2 iputils-ping procps psmisc curl openssl
   nginx-light python3 python3-yaml util-linux libcap2-bin systemd dpkg-dev adduser
+  # /etc/services and /etc/protocols, which libpcap reads for `port http` and
+  # `proto \udp` in filters (only recommended by perl, so missing from a
+  # minimal root); dnsmasq: a real DNS server that logs every query, which
+  # proves the worker resolves no names in filters (test_worker_filter_names.sh)
+  netbase dnsmasq-base
 )
 
 missing=()
