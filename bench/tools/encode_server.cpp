@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
                       static_cast<uint32_t>(std::strtoul(argv[3], nullptr, 10)));
   }
   // worker/main.cpp: httplib allocates a string per chunk written.
-  mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
   mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
   signal(SIGPIPE, SIG_IGN);
   const int port = argc > 1 ? std::atoi(argv[1]) : 0;
