@@ -5,10 +5,12 @@
 //     reported by scanFilter (the worker refuses those filters by default);
 //   * a byte scanFilter says libpcap cannot lex, and unbalanced parentheses,
 //     make pcap_compile fail too.
-// The lookups are observed by interposing the resolver functions libpcap 1.10
-// calls (getaddrinfo for hosts, getnetbyname_r for networks, ether_hostton
-// for ethers); a name is answered "unknown" without any query. Numeric hosts
-// and service names go to the real getaddrinfo: they need no network.
+// Inputs starting with byte 0x01 are read as word indices (token mode), the
+// others as the filter itself. The lookups are observed by interposing the
+// resolver functions libpcap 1.10 calls (getaddrinfo for hosts,
+// getnetbyname_r for networks, ether_hostton for ethers); a name is answered
+// "unknown" without any query. Numeric hosts and service names go to the real
+// getaddrinfo: they need no network.
 
 #include <dlfcn.h>
 #include <netdb.h>
@@ -17,6 +19,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -65,15 +68,97 @@ extern "C" int ether_hostton(const char* hostname, ether_addr*) noexcept {
   return -1;
 }
 
+// Words for the token mode: every keyword class, names, services, numbers,
+// addresses and operators, so that mutations explore the grammar rather than
+// the spelling.
+constexpr const char* kWords[] = {
+    "host",
+    "net",
+    "port",
+    "portrange",
+    "proto",
+    "protochain",
+    "gateway",
+    "src",
+    "dst",
+    "or",
+    "and",
+    "not",
+    "!",
+    "(",
+    ")",
+    "tcp",
+    "udp",
+    "ip",
+    "ip6",
+    "ether",
+    "wlan",
+    "ra",
+    "addr1",
+    "len",
+    ">",
+    "=",
+    "!=",
+    "[",
+    "]",
+    ":",
+    "&",
+    "-",
+    "1",
+    "80",
+    "10.0.0.1",
+    "fe80::1",
+    "aa:bb:cc:dd:ee:ff",
+    "foo",
+    "bar.example",
+    "http",
+    "\\tcp",
+    "on",
+    "llc",
+    "type",
+    "subtype",
+    "dir",
+    "mask",
+    "255.0.0.0",
+    "vlan",
+    "mpls",
+    "pppoes",
+    "geneve",
+    "less",
+    "broadcast",
+    "&&",
+    "||",
+    "icmp-echo",
+    "icmptype",
+    "reason",
+    "action",
+    "decnet",
+    "1.2",
+    "10.0.0.1.5",
+    "/",
+};
+
+// Byte 0x01 first: each further byte picks a word. Otherwise the bytes are the filter.
+std::string filterOf(const uint8_t* data, size_t size) {
+  if (size == 0 || data[0] != 0x01) return std::string(reinterpret_cast<const char*>(data), size);
+  std::string out;
+  for (size_t i = 1; i < size; ++i) {
+    if (!out.empty()) out += ' ';
+    out += kWords[data[i] % std::size(kWords)];
+  }
+  return out;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string filter(reinterpret_cast<const char*>(data), size);
+  const std::string filter = filterOf(data, size);
   const ddump::FilterScan scan = ddump::scanFilter(filter);
   (void)ddump::checkFilterText(filter, {});
 
   // The worker refuses NUL bytes and filters over 4096 bytes before this;
   // past the size limits compiling only costs time.
-  if (filter.find('\0') != std::string::npos || size > 1024) return 0;
-  if (scan.primitives > ddump::kMaxFilterPrimitives || scan.depth > ddump::kMaxFilterDepth) return 0;
+  if (filter.find('\0') != std::string::npos || filter.size() > 1024) return 0;
+  if (scan.primitives > ddump::kMaxFilterPrimitives || scan.depth > ddump::kMaxFilterDepth)
+    return 0;
   for (uint32_t linkType : {ddump::kLinkTypeLinuxSll, uint32_t{1} /* EN10MB */}) {
     lookups().clear();
     const bool compiled = ddump::checkFilter(filter, linkType, 262144).ok();
