@@ -40,6 +40,17 @@
 #   * Do not call spawn/ns_spawn/ns_create inside $(...): they record state in
 #     shell variables, which a subshell would lose.  Use $SPAWN_PID / pid_of.
 #   * Never synchronise with a bare sleep: use wait_for and friends.
+#   * Exit statuses of the programs under test are checked.  A spawned
+#     process that runs ddump or ddump-worker (see _e2e_checked_prog) must exit
+#     0, unless the test says otherwise: `stop NAME SIG [TIMEOUT] [STATUS]`,
+#     `wait_exit NAME [TIMEOUT] [STATUS]` or `expect_exit NAME STATUS|any`
+#     (`stop NAME KILL` expects nothing).  stop and wait_exit fail the test at
+#     once on another status; e2e_cleanup ends the ones still running with one
+#     SIGTERM (clients first, then workers) and fails the test if any exited
+#     otherwise.  It also fails it when a file in $E2E_TMP (every spawned
+#     process's log, and whatever a test redirected there) holds a sanitizer
+#     report.  ASan/UBSan/LSan errors exit with status 86 (ASAN_OPTIONS
+#     exitcode, unless already set), so a report is seen in any exit status too.
 
 if [[ -n "${_DDUMP_E2E_LIB_LOADED:-}" ]]; then
     return 0
@@ -70,6 +81,13 @@ declare -A _E2E_PID_START=()       # pid -> /proc starttime (guards PID reuse)
 declare -A _E2E_PID_NAME=()        # pid -> log name
 declare -A _E2E_NAME_PID=()        # log name -> pid (latest)
 declare -A _E2E_EXIT=()            # pid -> collected exit status
+declare -A _E2E_CHECKED=()         # pid -> program whose exit status is checked
+declare -A _E2E_EXPECT=()          # pid -> expected exit status ("any": none)
+declare -A _E2E_HOW=()             # pid -> how it was ended ("after SIGINT", ...)
+declare -A _E2E_REPORTED=()        # pid -> its wrong exit status was reported
+_E2E_PROBLEMS=()                   # found by e2e_cleanup: fail the test
+# What the sanitizers print (ASan, LSan, UBSan's "FILE:LINE:COL: runtime error:").
+_E2E_SANITIZER_ERE='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer'
 
 # ---------------------------------------------------------------------------
 # Messages and assertions
@@ -101,7 +119,8 @@ fail() {
     exit 1
 }
 
-# skip MSG...          print SKIP line and exit 77 (CTest SKIP_RETURN_CODE)
+# skip MSG...          print SKIP line and exit 77, which CTest reports as
+#                      skipped (SKIP_RETURN_CODE in tests/CMakeLists.txt)
 skip() {
     _e2e_err "SKIP [$E2E_TEST_NAME]: $*"
     exit 77
@@ -213,6 +232,11 @@ e2e_init() {
         p="ddt$$x${RANDOM}-"
     done
     E2E_PREFIX=$p
+    # A sanitizer error exits with a status no program here uses on its own,
+    # so even a run whose stderr nobody reads and that should exit 1 shows it.
+    if [[ "${ASAN_OPTIONS:-}" != *exitcode=* ]]; then
+        export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
+    fi
     E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ddump-e2e.${E2E_TEST_NAME}.${p%-}.XXXXXX")
     exec {_E2E_STDERR}>&2
 
@@ -242,8 +266,12 @@ _e2e_on_signal() {
 
 _e2e_on_exit() {
     local rc=$?
+    # A program that exited wrongly or a sanitizer report fails a test that
+    # passed (or skipped); a failed test keeps its own status and message.
     # shellcheck disable=SC2261
-    e2e_cleanup "$rc" 2>&"$_E2E_STDERR" >&"$_E2E_STDERR"
+    if ! e2e_cleanup "$rc" 2>&"$_E2E_STDERR" >&"$_E2E_STDERR"; then
+        (( rc == 0 || rc == 77 )) && rc=1
+    fi
     exit "$rc"
 }
 
@@ -370,16 +398,143 @@ _e2e_kill_hard() {
         _e2e_kill_children KILL
         _e2e_wait_all_dead 2000000 || rc=1
     fi
-    for pid in "${_E2E_PIDS[@]}" $(pgrep -P "$$"); do
+    for pid in "${_E2E_PIDS[@]}"; do
+        pid_alive "$pid" || _e2e_collect "$pid"
+    done
+    for pid in $(pgrep -P "$$"); do
         pid_alive "$pid" || wait "$pid"
     done
     return "$rc"
 }
 
-# e2e_cleanup [RC]     kill every recorded PID, every background child of the
-#                      test shell and every process in the test's namespaces
-#                      (TERM, wait <=2 s, KILL, wait <=2 s), delete the
-#                      namespaces, remove $E2E_TMP (unless E2E_KEEP=1).
+# _e2e_collect PID     reap an exited recorded PID once, keeping its status
+#                      (128+N if killed by signal N)
+_e2e_collect() {
+    local pid=$1 st=0
+    [[ -n "${_E2E_EXIT[$pid]+x}" ]] && return 0
+    wait "$pid" 2>/dev/null || st=$?
+    [[ $st == 127 && -z "${_E2E_PID_NAME[$pid]+x}" ]] && st=""
+    _E2E_EXIT[$pid]=$st
+}
+
+_e2e_problem() { _E2E_PROBLEMS+=("$*"); }
+
+# _e2e_status_text STATUS   "1", or "137 (killed by SIGKILL)"
+_e2e_status_text() {
+    if [[ "$1" =~ ^[0-9]+$ ]] && (( $1 > 128 && $1 < 160 )); then
+        printf '%s (killed by SIG%s)' "$1" "$(kill -l "$(($1 - 128))" 2>/dev/null || echo "?")"
+    elif [[ "$1" == 86 ]]; then
+        printf '86 (a sanitizer found an error)'
+    else
+        printf '%s' "${1:-unknown}"
+    fi
+}
+
+# _e2e_exit_problem PID   print what is wrong with PID's collected exit status
+#                      (none: return 1): a checked program must exit 0, or
+#                      with the status the test expects of it
+_e2e_exit_problem() {
+    local pid=$1 want st
+    want=${_E2E_EXPECT[$pid]:-}
+    [[ -z "$want" && -n "${_E2E_CHECKED[$pid]:-}" ]] && want=0
+    [[ -n "$want" && "$want" != any && -n "${_E2E_EXIT[$pid]+x}" ]] || return 1
+    st=${_E2E_EXIT[$pid]}
+    [[ "$st" == "$want" ]] && return 1
+    printf "%s '%s' (pid %s) exited with status %s%s, expected %s" \
+        "${_E2E_CHECKED[$pid]:-process}" "${_E2E_PID_NAME[$pid]:-?}" "$pid" \
+        "$(_e2e_status_text "$st")" "${_E2E_HOW[$pid]:+ ${_E2E_HOW[$pid]}}" "$want"
+}
+
+# Fail now if PID's exit status is not the expected one.
+_e2e_assert_exit() {
+    local msg
+    msg=$(_e2e_exit_problem "$1") || return 0
+    _E2E_REPORTED[$1]=1
+    fail "$msg (a test expecting another status says so: stop NAME SIG TIMEOUT STATUS," \
+        "wait_exit NAME TIMEOUT STATUS or expect_exit NAME STATUS)"
+}
+
+# _e2e_signal_target PID   the process to signal for spawned PID: the program
+#                      under test itself when a wrapper that forwards signals
+#                      (timeout, bash -c) runs it in PID's process group, so
+#                      it gets exactly one signal (a second SIGINT/SIGTERM
+#                      makes ddump leave at once, with 128+N)
+_e2e_signal_target() {
+    local pid=$1 prog=${_E2E_CHECKED[$1]:-} comm="" found="" p
+    if [[ "$prog" == ddump || "$prog" == ddump-worker ]]; then
+        read -r comm 2>/dev/null <"/proc/$pid/comm" || true
+        if [[ "$comm" != "$prog" ]]; then
+            for p in $(pgrep -g "$pid" -x "$prog" 2>/dev/null); do
+                if [[ -z "$found" ]]; then found=$p; else found=""; break; fi
+            done
+        fi
+    fi
+    printf '%s' "${found:-$pid}"
+}
+
+# _e2e_stop_checked PROG|other MAX_US   one SIGTERM to each checked process
+#                      still running (PROG: those running PROG; other: the
+#                      rest), wait for all of them, keep their statuses
+_e2e_stop_checked() {
+    local which=$1 max_us=$2 pid prog pids=() deadline
+    for pid in "${_E2E_PIDS[@]}"; do
+        prog=${_E2E_CHECKED[$pid]:-}
+        [[ -n "$prog" ]] || continue
+        if [[ "$which" == other ]]; then
+            [[ "$prog" != ddump && "$prog" != ddump-worker ]] || continue
+        else
+            [[ "$prog" == "$which" ]] || continue
+        fi
+        pid_alive "$pid" || continue
+        kill -TERM "$(_e2e_signal_target "$pid")" 2>/dev/null
+        _E2E_HOW[$pid]="after SIGTERM at cleanup"
+        pids+=("$pid")
+    done
+    (( ${#pids[@]} )) || return 0
+    deadline=$(( $(_e2e_now_us) + max_us ))
+    for pid in "${pids[@]}"; do
+        while pid_alive "$pid" && (( $(_e2e_now_us) < deadline )); do
+            sleep 0.05
+        done
+        if pid_alive "$pid"; then
+            _E2E_REPORTED[$pid]=1
+            _e2e_problem "${_E2E_CHECKED[$pid]} '${_E2E_PID_NAME[$pid]:-?}' (pid $pid) still ran $((max_us / 1000000)) s after SIGTERM at cleanup"
+        else
+            _e2e_collect "$pid"
+        fi
+    done
+}
+
+# _e2e_sanitizer_reports   a problem for every file in $E2E_TMP that holds a
+#                      sanitizer report (text files only: captures are binary)
+_e2e_sanitizer_reports() {
+    local f rel who name pid line
+    [[ -n "$E2E_TMP" && -d "$E2E_TMP" ]] || return 0
+    while IFS= read -r -d '' f; do
+        rel=${f#"$E2E_TMP"/}
+        who=""
+        if [[ "$rel" =~ ^([A-Za-z0-9_.-]+)\.(out|err)$ && -n "${_E2E_NAME_PID[${BASH_REMATCH[1]}]+x}" ]]; then
+            name=${BASH_REMATCH[1]}
+            pid=${_E2E_NAME_PID[$name]}
+            who=" (${_E2E_CHECKED[$pid]:-spawned process} '$name', pid $pid)"
+        fi
+        line=$(grep -n -m 1 -E -- "$_E2E_SANITIZER_ERE" "$f" | cut -d: -f1)
+        _e2e_problem "sanitizer report in $rel$who:"$'\n'"$(sed -n "$(( line > 3 ? line - 3 : 1 )),$(( line + 40 ))p" "$f")"
+    done < <(grep -r -l -I -Z -D skip -E -- "$_E2E_SANITIZER_ERE" "$E2E_TMP" 2>/dev/null)
+}
+
+# e2e_cleanup [RC]     end every spawned ddump (then every ddump-worker and
+#                      other checked process) still running with one SIGTERM
+#                      and wait <=8 s; kill every recorded PID, every
+#                      background child of the test shell and every process in
+#                      the test's namespaces (TERM, wait <=2 s, KILL, wait
+#                      <=2 s); look for sanitizer reports in $E2E_TMP; delete
+#                      the namespaces, remove $E2E_TMP (unless E2E_KEEP=1).
+#                      Returns 1 (after printing a FAIL line for each) when a
+#                      checked process exited with a status the test did not
+#                      expect or a sanitizer report was found: as "besides"
+#                      lines after the first failure when RC says the test
+#                      already failed (RC 0 or 77: it passed or skipped).
 #                      Idempotent; runs automatically on exit.
 e2e_cleanup() {
     local rc=${1:-0}
@@ -389,12 +544,21 @@ e2e_cleanup() {
     [[ $- == *e* ]] && had_e=1
     set +e
     trap '' INT TERM HUP
+    local failed=0
+    (( rc != 0 && rc != 77 )) && failed=1
 
-    if (( rc != 0 )) && [[ "${E2E_DUMP_LOGS:-1}" != 0 && -d "$E2E_TMP" ]]; then
+    if (( failed )) && [[ "${E2E_DUMP_LOGS:-1}" != 0 && -d "$E2E_TMP" ]]; then
         _e2e_dump_logs
     fi
 
-    local pid i
+    local pid i problem
+    # 0. the programs under test end as a user ends them, with one SIGTERM:
+    #    clients first (a worker leaving first would fail their streams),
+    #    then workers, then anything else a test said to check
+    _E2E_PROBLEMS=()
+    _e2e_stop_checked ddump 8000000
+    _e2e_stop_checked ddump-worker 8000000
+    _e2e_stop_checked other 8000000
     # 1. polite: SIGTERM to recorded processes and everything in our netns
     for pid in "${_E2E_PIDS[@]}"; do
         _e2e_kill_recorded TERM "$pid"
@@ -409,6 +573,23 @@ e2e_cleanup() {
     # stderr is silenced so bash's "Killed" job notices don't clutter logs.
     _e2e_kill_hard 2>/dev/null ||
         echo "e2e: WARNING: processes survived SIGKILL" >&2
+    # 4b. exit statuses and sanitizer reports (LSan reports at exit: only now
+    #     is everything written)
+    for pid in "${_E2E_PIDS[@]}"; do
+        [[ -n "${_E2E_REPORTED[$pid]+x}" ]] && continue
+        problem=$(_e2e_exit_problem "$pid") && _e2e_problem "$problem"
+    done
+    _e2e_sanitizer_reports
+    if (( ${#_E2E_PROBLEMS[@]} )) && (( ! failed )) && [[ "${E2E_DUMP_LOGS:-1}" != 0 && -d "$E2E_TMP" ]]; then
+        _e2e_dump_logs
+    fi
+    for problem in "${_E2E_PROBLEMS[@]}"; do
+        if (( failed )); then
+            _e2e_err "e2e [$E2E_TEST_NAME]: besides the failure above: $problem"
+        else
+            _e2e_err "FAIL [$E2E_TEST_NAME] (cleanup): $problem"
+        fi
+    done
     # 5. delete namespaces (reverse order; veths/bridges die with them)
     for ((i = ${#_E2E_NAMESPACES[@]} - 1; i >= 0; i--)); do
         ip netns del "${_E2E_NAMESPACES[$i]}" 2>/dev/null ||
@@ -428,6 +609,9 @@ e2e_cleanup() {
     trap '_e2e_on_signal TERM 143' TERM
     trap '_e2e_on_signal HUP 129' HUP
     (( had_e )) && set -e
+    if (( ${#_E2E_PROBLEMS[@]} && ! failed )); then
+        return 1
+    fi
     return 0
 }
 
@@ -692,12 +876,38 @@ ns_lan_join() {
 # Processes
 # ---------------------------------------------------------------------------
 
+# _e2e_checked_prog CMD...   print "ddump" or "ddump-worker" when CMD runs
+#                      one of them (a word of CMD is its name or the path of
+#                      the executable, e.g. after ip netns exec, setpriv, env
+#                      or timeout, or a `-c` script is one simple command
+#                      starting with it); else return 1
+_e2e_checked_prog() {
+    local w prev="" base
+    local simple='^[[:space:]]*([^[:space:];|&<>()]*/)?(ddump|ddump-worker)([[:space:]]|$)'
+    for w in "$@"; do
+        # shellcheck disable=SC2016  # a literal "$(" in the script
+        if [[ "$prev" == -c && "$w" =~ $simple && "$w" != *[\;\|\&\<\>\`$'\n']* && "$w" != *'$('* ]]; then
+            printf '%s' "${BASH_REMATCH[2]}"
+            return 0
+        fi
+        base=${w##*/}
+        if [[ ("$base" == ddump || "$base" == ddump-worker) && ("$w" == "$base" || -f "$w" && -x "$w") ]]; then
+            printf '%s' "$base"
+            return 0
+        fi
+        prev=$w
+    done
+    return 1
+}
+
 # spawn NAME CMD...    start CMD in the background in its own session/process
 #                      group with default signal dispositions (so SIGINT
 #                      works), stdin=/dev/null, stdout -> $E2E_TMP/NAME.out,
 #                      stderr -> $E2E_TMP/NAME.err.  Sets SPAWN_PID,
 #                      SPAWN_OUT, SPAWN_ERR; records the PID for cleanup.
 #                      The PID is CMD's own PID (no wrapper process remains).
+#                      When CMD runs ddump or ddump-worker its exit status is
+#                      checked (see the conventions above).
 spawn() {
     _e2e_need_init
     local name=$1
@@ -717,6 +927,10 @@ spawn() {
     _E2E_PIDS+=("$SPAWN_PID")
     _E2E_PID_NAME[$SPAWN_PID]=$name
     _E2E_NAME_PID[$name]=$SPAWN_PID
+    local prog
+    if prog=$(_e2e_checked_prog "$@"); then
+        _E2E_CHECKED[$SPAWN_PID]=$prog
+    fi
 }
 
 # ns_spawn NS NAME CMD...   spawn NAME, running CMD inside test netns NS
@@ -746,40 +960,73 @@ _e2e_resolve_pid() {
 
 _e2e_not_alive() { ! pid_alive "$1"; }
 
-# wait_exit NAME|PID [TIMEOUT_S=10]   wait until the process exits; sets
-#                      E2E_EXIT_STATUS (its exit status, 128+N if killed by
-#                      signal N; empty if unknown); returns 1 on timeout.
+# expect_exit NAME|PID STATUS|any   the exit status the test expects of a
+#                      spawned process (default 0 for ddump and ddump-worker,
+#                      none for others).  Makes any process's status checked.
+expect_exit() {
+    local pid
+    pid=$(_e2e_resolve_pid "$1")
+    [[ "$2" == any || "$2" =~ ^[0-9]+$ ]] || fail "expect_exit: bad status '$2'"
+    _E2E_EXPECT[$pid]=$2
+    [[ -n "${_E2E_CHECKED[$pid]:-}" ]] || _E2E_CHECKED[$pid]=${_E2E_PID_NAME[$pid]:-process}
+    if [[ -n "${_E2E_EXIT[$pid]+x}" ]]; then
+        _e2e_assert_exit "$pid"
+    fi
+}
+
+_e2e_wait_exit() {  # PID TIMEOUT_S: wait, collect the status, no check
+    wait_for "$2" _e2e_not_alive "$1" || return 1
+    _e2e_collect "$1"
+    # shellcheck disable=SC2034
+    E2E_EXIT_STATUS=${_E2E_EXIT[$1]}
+}
+
+# wait_exit NAME|PID [TIMEOUT_S=10] [STATUS]   wait until the process exits;
+#                      sets E2E_EXIT_STATUS (its exit status, 128+N if killed
+#                      by signal N; empty if unknown); returns 1 on timeout.
+#                      Fails the test if it is checked and exited with another
+#                      status than STATUS (default: see expect_exit).
 wait_exit() {
     local pid
     pid=$(_e2e_resolve_pid "$1")
-    wait_for "${2:-10}" _e2e_not_alive "$pid" || return 1
-    if [[ -z "${_E2E_EXIT[$pid]+x}" ]]; then
-        local st=0
-        wait "$pid" 2>/dev/null || st=$?
-        [[ $st == 127 && -z "${_E2E_PID_NAME[$pid]+x}" ]] && st=""
-        _E2E_EXIT[$pid]=$st
-    fi
-    # shellcheck disable=SC2034
-    E2E_EXIT_STATUS=${_E2E_EXIT[$pid]}
-    return 0
+    [[ -n "${3:-}" ]] && expect_exit "$pid" "$3"
+    _e2e_wait_exit "$pid" "${2:-10}" || return 1
+    _e2e_assert_exit "$pid"
 }
 
-# stop NAME|PID [SIGNAL=TERM] [TIMEOUT_S=5]   send SIGNAL to the process and
-#                      wait for it to exit (E2E_EXIT_STATUS is set).  If it
-#                      is still alive after TIMEOUT_S, SIGKILL its process
-#                      group, print a message and return 1.
+# stop NAME|PID [SIGNAL=TERM] [TIMEOUT_S=5] [STATUS]   send SIGNAL to the
+#                      process (to the ddump or ddump-worker it runs, past a
+#                      forwarding wrapper) and wait for it to exit
+#                      (E2E_EXIT_STATUS is set).  If it is still alive after
+#                      TIMEOUT_S, SIGKILL its process group, print a message
+#                      and return 1 (fail, for a checked process).  Fails the
+#                      test if it is checked and exited with another status
+#                      than STATUS (default: see expect_exit; after SIGKILL:
+#                      any).
 stop() {
     local pid sig=${2:-TERM} to=${3:-5}
     pid=$(_e2e_resolve_pid "$1")
-    if pid_alive "$pid"; then
-        kill -s "$sig" "$pid" 2>/dev/null || true
+    sig=${sig#SIG}
+    if [[ -n "${4:-}" ]]; then
+        expect_exit "$pid" "$4"
+    elif [[ "$sig" == KILL || "$sig" == 9 ]]; then
+        _E2E_EXPECT[$pid]=any   # killed on purpose: nothing to expect
     fi
-    if ! wait_exit "$pid" "$to"; then
+    if pid_alive "$pid"; then
+        kill -s "$sig" "$(_e2e_signal_target "$pid")" 2>/dev/null || true
+        _E2E_HOW[$pid]="after SIG$sig"
+    fi
+    if ! _e2e_wait_exit "$pid" "$to"; then
         echo "e2e [$E2E_TEST_NAME]: '$1' (pid $pid) ignored SIG$sig for ${to}s; killing" >&2
         _e2e_kill_recorded KILL "$pid"
-        wait_exit "$pid" 2 || true
+        _e2e_wait_exit "$pid" 2 || true
+        if [[ -n "${_E2E_CHECKED[$pid]:-}" && "${_E2E_EXPECT[$pid]:-0}" != any ]]; then
+            _E2E_REPORTED[$pid]=1
+            fail "${_E2E_CHECKED[$pid]} '${_E2E_PID_NAME[$pid]:-?}' (pid $pid) still ran ${to} s after SIG$sig"
+        fi
         return 1
     fi
+    _e2e_assert_exit "$pid"
 }
 
 # ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Live behaviour: an idle stream delays output by no more than --max-delay;
+# Live behaviour: an idle stream delays output by no more than --max-delay
+# (and -c ends ddump with exit 0 while that stream is still open);
 # a worker killed mid-stream leaves the others going (exit 1, valid pcap);
 # SIGINT leaves a valid pcap and exit 0; a closed stdout ends ddump quietly;
 # at exit every worker is asked for its kernel drops at once, at the address
@@ -33,16 +34,24 @@ while True:
 print(n, int(worst))
 PY
 
+# ages DDUMP_ARGS...: ddump | age.py; "<packets> <max age ms>" in age.txt,
+# the exit statuses of both in age.status (timeout only bounds a hang: 124, 137).
+ages() {
+    timeout -k 5 30 "$DDUMP" "$@" | "$E2E_PYTHON" age.py >age.txt
+    echo "${PIPESTATUS[*]}" >age.status
+}
+
 fake_start live
 live="http://127.0.0.1:$FAKE_PORT"
-timeout 30 "$DDUMP" -q --max-delay 200 "$live/capture?live=1&pps=20&count=30" "$live/idle" \
-    | "$E2E_PYTHON" age.py >age.txt || true
+# The idle stream never ends: -c 30 does, once the live one's 30 are out.
+ages -q -c 30 --max-delay 200 "$live/capture?live=1&pps=20&count=30" "$live/idle" || true
+assert_eq "0 0" "$(cat age.status)" "exit statuses of ddump -c 30 (one stream idle) | reader"
 read -r n worst <age.txt
 assert_eq 30 "$n" "packets through with an idle stream"
 assert_le "$worst" 350 "max packet age (ms) with --max-delay 200 and an idle stream"
 note "worst age with an idle stream: ${worst} ms"
-timeout 30 "$DDUMP" -q "$live/capture?live=1&pps=50&count=40" "$live/capture?live=1&pps=40&count=32" \
-    | "$E2E_PYTHON" age.py >age.txt || true
+ages -q "$live/capture?live=1&pps=50&count=40" "$live/capture?live=1&pps=40&count=32" || true
+assert_eq "0 0" "$(cat age.status)" "exit statuses of ddump (both streams end) | reader"
 read -r n worst <age.txt
 assert_eq 72 "$n" "packets of two busy streams"
 assert_le "$worst" 150 "max packet age (ms) with busy streams"
@@ -54,7 +63,7 @@ victim=$FAKE_PORT
 spawn client "$DDUMP" "$live/capture?live=1&pps=100&count=300" "http://127.0.0.1:$victim/capture?live=1&pps=100"
 wait_for 10 size_gt "$(log_out client)" 2000 || fail "no output"
 kill -9 "$(pid_of victim)"
-wait_exit client 20 || fail "client did not finish"
+wait_exit client 20 1 || fail "client did not finish"
 assert_eq 1 "$E2E_EXIT_STATUS" "exit status after a worker died"
 err=$(cat "$(log_err client)")
 assert_contains "$err" "http://127.0.0.1:$victim/capture?live=1&pps=100: connection lost mid-stream" "error line"

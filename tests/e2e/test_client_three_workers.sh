@@ -307,10 +307,9 @@ ns_spawn h3 ping3 ping -n -q -i 0.01 10.213.5.1
 wait_for 10 _e2e_pcap_count_ge kill.pcap 200 || fail "no merged output before the kill"
 # stderr off here only to hide bash's "Killed" job notice (fail still reports)
 {
-    kill -KILL "$(pid_of w3)"
-    wait_exit w3 5 || fail "worker w3 survived SIGKILL"
+    stop w3 KILL 5 || fail "worker w3 survived SIGKILL"
     dead_ns=$(date +%s%N)   # w3 captures nothing after this
-    wait_exit kill 20 || fail "ddump -c 1500 did not finish after a worker died"
+    wait_exit kill 20 1 || fail "ddump -c 1500 did not finish after a worker died"
 } 2>/dev/null
 assert_eq 1 "$E2E_EXIT_STATUS" "ddump exit status after a worker was killed"
 for p in ping1 ping2 ping3; do stop "$p" INT 5 || true; done

@@ -7,11 +7,13 @@
 #   * cleanup kills recorded PIDs (also ones ignoring SIGTERM) and unrecorded
 #     processes inside the test namespaces, deletes every namespace, removes
 #     $E2E_TMP, and is idempotent.
-#
-# Self-test modes (for checking the harness by hand, never used by CTest):
-#   E2E_HARNESS_MODE=fail   fail an assertion after the setup -> exit 1, no leaks
-#   E2E_HARNESS_MODE=hang   block (bounded, 120 s) after the setup so the run
-#                           can be interrupted with SIGINT/SIGTERM
+#   * its failure paths, run in child tests (child.sh MODE): a failed assertion
+#     (exit 1, the FAIL line first) and SIGTERM (exit 143) leave no namespace,
+#     process or temp dir behind; a stand-in named ddump-worker that exits
+#     non-zero at cleanup, leaves a sanitizer report, or is stopped with
+#     another status than expected fails a test that passed, a report in a
+#     foreground run's stderr file too; stop NAME KILL, an expected status and
+#     a clean exit pass; skip exits 77.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -121,6 +123,134 @@ dt_ms=$(( ($(_e2e_now_us) - t0) / 1000 ))
 assert_le "$dt_ms" 3500 "wait_for bounds a hanging command"
 pass "wait_for timeout"
 
+# --- the harness's own failure paths, in child tests -------------------------------
+# A stand-in for the worker: a program named ddump-worker (so its exit status
+# is checked) that on SIGTERM leaves as its argument says: clean (0), leak
+# (an LSan report and the sanitizers' status 86) or with that status. (The
+# report's words are split in these scripts: this test's own cleanup looks
+# for them in every file of its $E2E_TMP.)
+mkdir "$E2E_TMP/bin"
+cat >"$E2E_TMP/bin/ddump-worker" <<'SH'
+#!/bin/bash
+on_term() {
+    case $1 in
+        clean) exit 0 ;;
+        leak) echo "==1==ERROR: Leak""Sanitizer: detected memory leaks" >&2
+              echo "SUMMARY: AddressSanitizer: 64 byte(s) leaked in 1 allocation(s)." >&2
+              exit 86 ;;
+        *) exit "$1" ;;
+    esac
+}
+trap 'on_term "$1"' TERM
+echo "listening" >&2
+while :; do sleep 0.05; done
+SH
+chmod 755 "$E2E_TMP/bin/ddump-worker"
+# child.sh MODE: the report file gets "PREFIX TMP PID..." of what it made
+cat >"$E2E_TMP/child.sh" <<SH
+#!/usr/bin/env bash
+set -euo pipefail
+source "$_E2E_LIB_FILE"
+e2e_init
+mode=\$1 report=$E2E_TMP/report.\$1
+worker() { spawn worker "$E2E_TMP/bin/ddump-worker" "\$1"; wait_for_log worker listening 5; }
+case \$mode in
+    fail|hang)   # namespaces, a process ignoring SIGTERM, an unrecorded one, a leaking worker
+        ns_create a
+        ns_create b
+        ns_link a b 10.213.9.1/24 10.213.9.2/24
+        spawn sleeper sleep 600
+        ns_spawn a stubborn bash -c 'trap "" TERM INT; while :; do sleep 0.1; done'
+        ns_exec a sleep 600 </dev/null >/dev/null 2>&1 &
+        unrecorded=\$!
+        worker leak
+        echo "\$E2E_PREFIX \$E2E_TMP \$(pid_of sleeper) \$(pid_of stubborn) \$unrecorded \$(pid_of worker)" >"\$report"
+        [[ \$mode == fail ]] && assert_eq 1 2 "deliberate failure"
+        echo ready >"\$report.ready"
+        wait_for 120 false ;;
+    leak|clean|3) worker "\$mode" ;;
+    killed) worker leak; stop worker KILL ;;
+    stopped) worker 3; stop worker TERM ;;
+    expected) worker 3; stop worker TERM 5 3 ;;
+    foreground) echo "x.cpp:1:2: runtime"" error: load of misaligned address" >"\$E2E_TMP/fg.err" ;;
+    skip) worker clean; skip "deliberate skip" ;;
+esac
+echo "\$E2E_PREFIX \$E2E_TMP \${_E2E_NAME_PID[worker]:-}" >"\$report"
+pass "child \$mode"
+SH
+
+# gone PREFIX TMP PID...: nothing of a finished child test is left
+gone() {
+    local prefix=$1 tmp=$2 pid
+    shift 2
+    assert_eq "" "$(ip netns list | awk '{print $1}' | grep -F -- "$prefix" || true)" "namespaces of $prefix"
+    [[ -e "$tmp" ]] && fail "$tmp not removed"
+    for pid in "$@"; do
+        pid_alive "$pid" && fail "pid $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline")) outlived its test"
+    done
+    return 0
+}
+
+# A failed assertion and SIGTERM, side by side.
+spawn child_fail bash "$E2E_TMP/child.sh" fail
+spawn child_hang bash "$E2E_TMP/child.sh" hang
+wait_for 20 test -e "$E2E_TMP/report.hang.ready" || fail "child hang did not get ready: $(cat "$(log_err child_hang)")"
+stop child_hang TERM 15 || fail "child hang did not end on SIGTERM"
+assert_eq 143 "$E2E_EXIT_STATUS" "exit status of a child test stopped by SIGTERM"
+wait_exit child_fail 20 || fail "child fail did not end"
+assert_eq 1 "$E2E_EXIT_STATUS" "exit status of a child test that failed an assertion"
+read -r -a made <"$E2E_TMP/report.hang"
+gone "${made[@]}"
+read -r -a made <"$E2E_TMP/report.fail"
+gone "${made[@]}"
+err=$(cat "$(log_err child_fail)")
+assert_contains "$err" "FAIL [child] (child.sh:" "the failed assertion"
+assert_contains "$err" "deliberate failure: expected '1', got '2'" "the failed assertion's text"
+assert_contains "$err" "e2e [child]: besides the failure above: ddump-worker 'worker' (pid ${made[5]}) exited with status 86" \
+    "a second problem, after"
+first=${err%%besides the failure above*}
+assert_contains "$first" "deliberate failure" "the first failure comes first"
+assert_contains "$(cat "$(log_err child_hang)")" "e2e [child]: caught SIGTERM, cleaning up" "SIGTERM noted"
+pass "a failed assertion (exit 1) and SIGTERM (exit 143) leave no namespace, process or temp dir"
+
+# child MODE: run child.sh MODE in the foreground; sets RC and ERR
+child() {
+    RC=0
+    bash "$E2E_TMP/child.sh" "$1" >"$E2E_TMP/child.out" 2>"$E2E_TMP/child.err" || RC=$?
+    ERR=$(cat "$E2E_TMP/child.err")
+    if [[ -e "$E2E_TMP/report.$1" ]]; then
+        read -r -a made <"$E2E_TMP/report.$1"
+        gone "${made[@]}"
+    fi
+}
+child leak
+assert_eq 1 "$RC" "exit status: a worker left a sanitizer report at cleanup"
+assert_contains "$ERR" "exited with status 86 (a sanitizer found an error) after SIGTERM at cleanup, expected 0" "leak: status"
+assert_contains "$ERR" "FAIL [child] (cleanup): sanitizer report in worker.err (ddump-worker 'worker', pid " "leak: report named"
+assert_contains "$ERR" "ERROR: LeakSanitizer: detected memory leaks" "leak: report shown"
+child 3
+assert_eq 1 "$RC" "exit status: a worker exited 3 at cleanup"
+assert_contains "$ERR" "FAIL [child] (cleanup): ddump-worker 'worker' (pid" "exit 3: named"
+assert_contains "$ERR" "exited with status 3 after SIGTERM at cleanup, expected 0" "exit 3: status"
+child stopped
+assert_eq 1 "$RC" "exit status: stop found another status"
+assert_contains "$ERR" "FAIL [child] (child.sh:" "stop: where"
+assert_contains "$ERR" "exited with status 3 after SIGTERM, expected 0" "stop: status"
+child foreground
+assert_eq 1 "$RC" "exit status: a report in a foreground run's stderr file"
+assert_contains "$ERR" "FAIL [child] (cleanup): sanitizer report in fg.err:" "foreground report named"
+for m in clean killed expected; do
+    child "$m"
+    assert_eq 0 "$RC" "exit status of child $m: $ERR"
+    assert_contains "$(cat "$E2E_TMP/child.out")" "ok   [child]: child $m" "child $m passed"
+done
+child skip
+assert_eq 77 "$RC" "exit status of a skipped child"
+assert_contains "$ERR" "SKIP [child]: deliberate skip" "skip line"
+# What the children said (their sanitizer text) is not this test's report.
+rm -f "$E2E_TMP/child.err" "$(log_err child_fail)" "$(log_err child_hang)"
+pass "exit statuses and sanitizer reports fail a passing test; KILL, expected statuses and skips do not"
+
 # --- things cleanup must handle ----------------------------------------------------
 spawn sleeper sleep 600                                   # host netns, recorded
 ns_spawn a stubborn bash -c 'trap "" TERM INT; while :; do sleep 0.1; done'  # ignores TERM
@@ -130,11 +260,6 @@ UNRECORDED=$!
 wait_for 5 pid_alive "$UNRECORDED"
 wait_for 5 pid_alive "$STUBBORN"
 pid_alive "$(pid_of sleeper)" || fail "sleeper not running"
-
-case "${E2E_HARNESS_MODE:-}" in
-    fail) assert_eq 1 2 "deliberate failure (E2E_HARNESS_MODE=fail)" ;;
-    hang) note "hanging; interrupt me (pid $$)"; wait_for 120 false ;;
-esac
 
 # --- explicit cleanup, then prove nothing leaked ---------------------------------------
 SAVED_TMP=$E2E_TMP
