@@ -2,7 +2,9 @@
 # https: mutual TLS with a client chain (leaf + intermediate) and basic auth
 # works; a wrong CA, a missing client cert and a wrong host name are refused;
 # an idle TLS stream holding part of a TLS record does not hold back whole ones;
-# a zoned IPv6 link-local address is verified by its address;
+# a zoned IPv6 link-local address is verified by its address; --ca is the
+# only trust root (the server's real root in SSL_CERT_FILE or SSL_CERT_DIR,
+# which ddump honours without --ca, does not make --ca other.crt trust it);
 # unreadable or mismatched cert/key files are configuration errors (exit 2).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -88,7 +90,34 @@ DDUMP_PASSWORD='pw%1' timeout 20 "$DDUMP" -q -k --cert client-chain.pem --key cl
     >k.pcap 2>err.txt || st=$?
 assert_eq 0 "$st" "-k exit status"
 assert_contains "$(cat err.txt)" "warning: -k/--insecure" "-k warns"
-pass "SSL_CERT_FILE and -k"
+# The default store as a hashed directory (c_rehash layout) is honoured too.
+mkdir certdir
+cp root.crt certdir/
+openssl rehash certdir || fail "openssl rehash"
+st=0
+SSL_CERT_DIR=$PWD/certdir SSL_CERT_FILE=/nonexistent DDUMP_PASSWORD='pw%1' timeout 20 "$DDUMP" -q \
+    --cert client-chain.pem --key client.key "$url" >dir.pcap 2>err.txt || st=$?
+assert_eq 0 "$st" "SSL_CERT_DIR honoured: $(cat err.txt)"
+assert_eq 20 "$(valid_pcap dir.pcap)" "packets with the root in SSL_CERT_DIR"
+pass "SSL_CERT_FILE, SSL_CERT_DIR and -k"
+
+# --ca makes its file the ONLY trust root (README, Security): with the
+# server's real root in the default store, from either variable, --ca
+# other.crt must still refuse the server.
+ca_only() {  # MSG VAR=VALUE...
+    local msg=$1 st=0
+    shift
+    env "$@" DDUMP_PASSWORD='pw%1' timeout 20 "$DDUMP" -q --ca other.crt --cert client-chain.pem \
+        --key client.key "$url" >bad.pcap 2>err.txt || st=$?
+    assert_eq 1 "$st" "$msg: exit status"
+    assert_contains "$(cat err.txt)" "cannot connect to 127.0.0.1:$FAKE_PORT: server certificate not trusted: " \
+        "$msg: error line"
+    assert_eq 0 "$(valid_pcap bad.pcap)" "$msg: valid empty pcap"
+}
+ca_only "--ca other.crt, server's root in SSL_CERT_FILE" SSL_CERT_FILE="$PWD/root.crt"
+ca_only "--ca other.crt, server's root in SSL_CERT_DIR" SSL_CERT_DIR="$PWD/certdir" SSL_CERT_FILE=/nonexistent
+ca_only "--ca other.crt, server's root in both" SSL_CERT_FILE="$PWD/root.crt" SSL_CERT_DIR="$PWD/certdir"
+pass "--ca is the only trust root: the server's root in SSL_CERT_FILE/SSL_CERT_DIR does not count"
 
 config_error() {  # MSG TEXT ARGS...
     local msg=$1 text=$2 st=0
