@@ -66,5 +66,9 @@ assert_ge "$sw" 30 "HOST=MS: hosts interleave"
 assert_contains "$(capinfos manual.pcapng)" "Strict time order:   True" "HOST=MS: strict order"
 pass "HOST=MS: the given offset is applied ($sw switches)"
 
-out=$("$DDUMP" --clock-offset "db1=soon" x.pcap 2>&1) && fail "bad --clock-offset accepted"
-assert_contains "$out" "--clock-offset: bad milliseconds 'soon'" "usage error text"
+st=0
+out=$("$DDUMP" --clock-offset "db1=soon" x.pcap 2>&1) || st=$?
+assert_eq 2 "$st" "bad --clock-offset: exit status (usage error)"
+assert_eq "ddump: --clock-offset: bad milliseconds 'soon' in 'db1=soon' (expected auto, none or HOST=MS,...)" \
+    "$out" "bad --clock-offset: the one error line"
+pass "a bad --clock-offset is a usage error (exit 2)"

@@ -72,17 +72,42 @@ assert_eq 5 "$(grep -c '10.213.1.1.17100' <<<"$out")" "only the veth datagrams"
 assert_not_contains "$out" "127.0.0.1" "loopback traffic excluded by interface choice"
 
 # --- SLL2 and nanosecond precision -------------------------------------------
-ns_spawn b nano curl -sSN --fail -o "$E2E_TMP/nano.pcap" "$base/capture?linktype=sll2&precision=nano&filter=udp+port+17200&count=3"
+# Nanoseconds for real: the nanosecond magic, every stamp between the clock
+# read before and after the datagrams were sent, and across 20 packets at
+# least one stamp with a digit below the microsecond (microseconds times
+# 1000 under a nanosecond header have none; microseconds left unscaled fall
+# outside the send window).
+ns_spawn b nano curl -sSN --fail -o "$E2E_TMP/nano.pcap" "$base/capture?linktype=sll2&precision=nano&filter=udp+port+17200&count=20"
 wait_for 2 has_bytes "$E2E_TMP/nano.pcap" 24 || fail "sll2 capture did not start"
-udp_send b 10.213.1.1 17200 3
+sent_from=$(date +%s%N)
+udp_send b 10.213.1.1 17200 20
+sent_to=$(date +%s%N)
 wait_exit nano 10 || fail "sll2 capture did not end"
+assert_eq 0 "$E2E_EXIT_STATUS" "curl exit status (nano capture)"
 magic=$(od -An -tx1 -N4 "$E2E_TMP/nano.pcap" | tr -d ' ')
 assert_eq "4d3cb2a1" "$magic" "nanosecond magic (little-endian)"
 out=$(tcpdump -nr "$E2E_TMP/nano.pcap" 2>&1)
 assert_contains "$out" "link-type LINUX_SLL2" "SLL2 link type"
-assert_eq 3 "$(grep -c 'In  IP 10.213.1.2' <<<"$out")" "SLL2 records carry the interface and direction"
-assert_eq 3 "$(pcap_count "$E2E_TMP/nano.pcap")" "sll2 packets"
-ts=$(tcpdump --time-stamp-precision=nano -tt -nr "$E2E_TMP/nano.pcap" 2>/dev/null | head -1 | cut -d' ' -f1)
-[[ "$ts" =~ ^[0-9]+\.[0-9]{9}$ ]] || fail "expected nanosecond timestamps, got $ts"
+assert_eq 20 "$(grep -c 'In  IP 10.213.1.2' <<<"$out")" "SLL2 records carry the interface and direction"
+assert_eq 20 "$(pcap_count "$E2E_TMP/nano.pcap")" "sll2 packets"
+stamps=$("$E2E_PYTHON" - "$E2E_TMP/nano.pcap" "$sent_from" "$sent_to" <<'PY'
+import struct, sys
+data, lo, hi = open(sys.argv[1], "rb").read(), int(sys.argv[2]), int(sys.argv[3])
+off, n, sub_us, outside = 24, 0, 0, []
+while off + 16 <= len(data):
+    sec, frac, caplen, _ = struct.unpack_from("<IIII", data, off)
+    ns = sec * 10**9 + frac
+    n += 1
+    sub_us += frac % 1000 != 0
+    if frac >= 10**9 or not lo - 50 * 10**6 <= ns <= hi + 50 * 10**6:
+        outside.append("%d.%09d" % (sec, frac))
+    off += 16 + caplen
+print(n, sub_us, " ".join(outside[:3]) or "-")
+PY
+) || fail "reading nano.pcap: $stamps"
+read -r n sub_us outside <<<"$stamps"
+assert_eq 20 "$n" "records in nano.pcap"
+assert_eq "-" "$outside" "nanosecond stamps outside the send window ($sent_from..$sent_to ns, +-50 ms)"
+assert_ge "$sub_us" 1 "stamps of 20 with a digit below the microsecond"
 
 pass "worker capture: headers, filter, count, duration, interface, sll2, nano"
