@@ -107,6 +107,29 @@ grep -qE '^ Depends: .*[ ,]adduser(,|$)' <<<"$info" || fail "the postinst's addu
 assert_contains "$info" "postinst" "postinst sets the capability"
 dpkg-deb -e "$deb" "$E2E_TMP/control"
 cmp -s "$E2E_TMP/control/postinst" "$deploy/debian/postinst" || fail "the package's postinst is not deploy/debian/postinst"
+# What the packaged postinst runs, with stand-ins that only record their
+# arguments (the user and group already there, as getent says): on configure
+# exactly the one setcap; on anything else (abort-upgrade, ...) nothing.
+shims=$E2E_TMP/postinst-shims
+mkdir "$shims"
+for cmd in getent addgroup adduser setcap; do
+    # shellcheck disable=SC2016  # the stand-in's own text
+    printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$cmd" "$E2E_TMP" >"$shims/$cmd"
+    chmod 755 "$shims/$cmd"
+done
+for arg in configure abort-upgrade; do
+    : >"$E2E_TMP/calls"
+    rc=0
+    out=$(PATH="$shims:/usr/sbin:/usr/bin:/sbin:/bin" sh "$E2E_TMP/control/postinst" "$arg" 2>&1) || rc=$?
+    assert_eq 0 "$rc" "postinst $arg exit status: $out"
+    assert_eq "" "$out" "postinst $arg output"
+    calls=$(grep -v '^getent ' "$E2E_TMP/calls" || true)
+    if [[ $arg == configure ]]; then
+        assert_eq "setcap cap_net_raw=eip /usr/bin/ddump-worker" "$calls" "what postinst configure runs"
+    else
+        assert_eq "" "$(cat "$E2E_TMP/calls")" "what postinst $arg runs"
+    fi
+done
 contents=$(dpkg-deb --contents "$deb")
 for f in ./usr/bin/ddump-worker ./usr/bin/ddump ./usr/lib/systemd/system/ddump-worker.service \
     ./usr/lib/systemd/system/ddump-proxy.service ./usr/share/doc/ddump/examples/nginx.conf \
