@@ -160,13 +160,15 @@ Error bad(const std::string& what) {
   return makeError(ErrorCode::InvalidArgument, "bad filter: " + what);
 }
 
-// Names are shown as given but bounded and printable: they come from the caller.
-std::string shown(const std::string& name) {
-  std::string out;
+// A name in quotes, bounded and printable: it comes from the caller.
+std::string quoted(const std::string& name) {
+  std::string out = "\"";
   for (char c : name.substr(0, 80)) {
     out += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? c : '?';
   }
-  return name.size() > 80 ? out + "..." : out;
+  if (name.size() > 80) out += "...";
+  out += '"';
+  return out;
 }
 
 }  // namespace
@@ -193,8 +195,8 @@ Status checkFilterText(std::string_view filter, const FilterLimits& limits) {
     return bad("unbalanced parentheses: " + std::to_string(scan.unclosed) + " '(' left open");
   }
   if (!limits.allowNames && !scan.names.empty()) {
-    return bad("\"" + shown(scan.names.front()) +
-               "\" is a host or network name, and this worker resolves no names in filters "
+    return bad(quoted(scan.names.front()) +
+               " is a host or network name, and this worker resolves no names in filters "
                "(a lookup would leak the name and stall the capture): use an address, or "
                "start the worker with --filter-names resolve");
   }

@@ -31,27 +31,28 @@
 
 namespace ddump {
 
-// Measured with libpcap 1.10.3 (pcap_compile, optimiser on, DLT_LINUX_SLL,
-// EN10MB and SLL2 alike, the worker's exclusions of two bound listeners and an
-// --exclude included), best of 3 on an idle 2-core VM, in ms:
+// Measured with libpcap 1.10.3: pcap_compile with the optimiser, DLT_LINUX_SLL
+// (EN10MB and SLL2 alike), inside the worker's exclusions for two bound
+// listeners and an --exclude; the least of 9 runs on a 2-core VM, in ms:
 //
-//   primitives                          8     16     24     32     64    128    256
-//   port 1||port 2||...               0.4    1.2           10.5   60    373   3281
-//   portrange a-b or ... (worst)      0.9    5.4   15.3   32.0  446   4114  34792
-//   (portrange or portrange) and ...         5.0   15.0   33.2  235
-//   balanced and/or tree of portrange        5.1   15.7   35.3
-//   host 10.0.x.y or ...              0.1    0.3           1.7   16    137   1042
-//   net 10.x.0.0/16 or ...            0.1    0.4           2.1   19    167   1332
-//   tcp[(tcp[12]>>4)*4+k] = v or ...  0.1    0.2           0.4    1.5    5.3   36.9
-//   nested parentheses (port k or ...        1.4           15     103    659   4202
-//   not not ... port 1                0.03   0.02          0.02   0.02   0.03   0.03
+//   primitives joined by and/or        8     16     24     32     64    128    256
+//   port 1||port 2||...              0.4    1.4    3.5    6.7     39    279   2075
+//   portrange a-b or ...             1.0    5.0     15     32    233   1773  15781
+//   (portrange or portrange) and ... 1.0    5.1     15     33    242   1850  14708
+//   balanced and/or tree, portranges 1.0    5.1     16     35    262   1989  16303
+//   host 10.0.x.y or ...             0.2    0.5    1.1    2.0     14    103    790
+//   net 10.x.0.0/16 or ...           0.1    0.5    1.1    2.2     16    118    884
+//   tcp[(tcp[12]>>4)*4+k] = v or ... 0.1    0.2    0.3    0.5    1.7    5.4     19
+//   (port 1 or (port 2 or ( ... nested 0.4  1.3    3.2    6.6     39    278   2077
+//   not not ... not port 1 (n nots)  0.0    0.0    0.0    0.0    0.0    0.0    0.0
 //   150 random and/or/not trees of mixed primitives: worst 4.5 (16), 4.5 (24), 7.1 (32)
 //
-// The cost grows with the number of primitives joined by and/or (about n^3
-// for portrange, the costliest primitive: unqualified, it expands to
-// tcp/udp/sctp x IPv4/IPv6 x src/dst), not with nesting or `not`. 32
-// primitives compile in at most ~35 ms: well under 100 ms even on a busy
-// host, and far more than hand-written filters use.
+// The cost follows the number of primitives joined by and/or (about n^3 for
+// portrange, the costliest: unqualified, it expands to tcp/udp/sctp x
+// IPv4/IPv6 x src/dst), not nesting or `not`. The 4,090-byte `port 1||...`
+// (420 primitives) took 38 CPU-seconds. At 32 primitives the worst shape
+// compiles in ~35 ms (53 ms with the VM's load average at 3.5): well under
+// 100 ms, and more primitives than hand-written filters use.
 inline constexpr size_t kMaxFilterPrimitives = 32;
 // Parenthesis nesting costs little (see above) but deeper is not written by hand.
 inline constexpr size_t kMaxFilterDepth = 16;
