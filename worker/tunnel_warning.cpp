@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <span>
@@ -42,6 +43,11 @@ void forEachAttribute(Bytes data, F&& f) {
   }
 }
 
+// A string attribute, up to its terminating NUL.
+std::string text(Bytes payload) {
+  return std::string(payload.begin(), std::find(payload.begin(), payload.end(), uint8_t{0}));
+}
+
 // IFLA_VXLAN_PORT and IFLA_GENEVE_PORT are __be16.
 bool readPort(Bytes payload, uint16_t& port) {
   if (payload.size() < 2) return false;
@@ -53,8 +59,7 @@ void parseLinkInfo(Bytes linkInfo, TunnelInterface& t) {
   Bytes data;
   forEachAttribute(linkInfo, [&](uint16_t type, Bytes payload) {
     if (type == IFLA_INFO_KIND) {
-      t.kind.assign(payload.begin(), payload.end());
-      t.kind = t.kind.c_str();  // drop the terminating NUL
+      t.kind = text(payload);
     } else if (type == IFLA_INFO_DATA) {
       data = payload;
     }
@@ -78,8 +83,7 @@ void parseLink(Bytes message, std::vector<TunnelInterface>& out) {
   TunnelInterface t;
   forEachAttribute(message.subspan(header), [&](uint16_t type, Bytes payload) {
     if (type == IFLA_IFNAME) {
-      t.name.assign(payload.begin(), payload.end());
-      t.name = t.name.c_str();
+      t.name = text(payload);
     } else if (type == IFLA_LINKINFO) {
       parseLinkInfo(payload, t);
     }
