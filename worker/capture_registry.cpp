@@ -24,7 +24,7 @@ void CaptureSlot::setDropsRefresher(std::function<void()> refresh) {
   counters_->refreshDrops = std::move(refresh);
 }
 
-std::unique_ptr<CaptureSlot> CaptureRegistry::tryAdmit(const std::string& peer) {
+std::unique_ptr<CaptureSlot> CaptureRegistry::tryAdmit(const CallerIdentity& caller) {
   std::lock_guard lock(mutex_);
   if (active_.size() >= maxCaptures_) {
     ++rejected_;
@@ -32,7 +32,9 @@ std::unique_ptr<CaptureSlot> CaptureRegistry::tryAdmit(const std::string& peer) 
   }
   auto counters = std::make_shared<CaptureCounters>();
   counters->id = nextId_++;
-  counters->peer = peer;
+  counters->peer = caller.peer;
+  counters->caller = caller;
+  counters->owner = caller.owner();
   counters->started = std::chrono::system_clock::now();
   active_.push_back(counters);
   return std::make_unique<CaptureSlot>(*this, std::move(counters));
@@ -67,7 +69,7 @@ void CaptureRegistry::refreshDropsLocked() const {
   }
 }
 
-std::string CaptureRegistry::statsJson() const {
+std::string CaptureRegistry::statsJson(const std::string& viewerOwner, bool all) const {
   std::lock_guard lock(mutex_);
   refreshDropsLocked();
   nlohmann::json j;
@@ -77,17 +79,27 @@ std::string CaptureRegistry::statsJson() const {
   j["captures_rejected"] = rejected_.load();
   j["max_captures"] = maxCaptures_;
   j["captures"] = nlohmann::json::array();
+  uint64_t others = 0;
   for (const auto& c : active_) {
-    j["captures"].push_back({{"id", c->id},
-                             {"peer", c->peer},
-                             {"filter", c->filter},
-                             {"interface", c->interface},
-                             {"linktype", c->linkType},
-                             {"start_time_ns", epochNs(c->started)},
-                             {"packets", c->packets.load()},
-                             {"bytes", c->bytes.load()},
-                             {"kernel_drops", c->kernelDrops.load()}});
+    if (!all && c->owner != viewerOwner) {
+      ++others;
+      continue;
+    }
+    nlohmann::json entry = {{"id", c->id},
+                            {"peer", c->peer},
+                            {"filter", c->filter},
+                            {"interface", c->interface},
+                            {"linktype", c->linkType},
+                            {"start_time_ns", epochNs(c->started)},
+                            {"packets", c->packets.load()},
+                            {"bytes", c->bytes.load()},
+                            {"kernel_drops", c->kernelDrops.load()}};
+    if (!c->caller.user.empty()) entry["user"] = c->caller.user;
+    if (!c->caller.clientCert.empty()) entry["client_cert"] = c->caller.clientCert;
+    if (!c->caller.forwardedFor.empty()) entry["forwarded_for"] = c->caller.forwardedFor;
+    j["captures"].push_back(std::move(entry));
   }
+  j["captures_of_others"] = others;
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 

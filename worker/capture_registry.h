@@ -11,11 +11,15 @@
 #include <mutex>
 #include <string>
 
+#include "caller_identity.h"
+
 namespace ddump {
 
 struct CaptureCounters {
   uint64_t id = 0;
   std::string peer;
+  CallerIdentity caller;
+  std::string owner;  // caller.owner(): who may see this capture on /stats
   std::string filter;     // the user's filter
   std::string interface;
   std::string linkType;
@@ -56,7 +60,7 @@ class CaptureRegistry {
   explicit CaptureRegistry(unsigned maxCaptures) : maxCaptures_(maxCaptures) {}
 
   // nullptr when --max-captures streams are already running.
-  std::unique_ptr<CaptureSlot> tryAdmit(const std::string& peer);
+  std::unique_ptr<CaptureSlot> tryAdmit(const CallerIdentity& caller);
   void countRejected() { ++rejected_; }
   // Sets what /stats shows of a capture, under the lock /stats reads with.
   void describe(CaptureCounters& counters, std::string filter, std::string interface,
@@ -64,7 +68,10 @@ class CaptureRegistry {
 
   unsigned active() const;
   unsigned maxCaptures() const { return maxCaptures_; }
-  std::string statsJson() const;
+  // Every capture in full when `all` (--stats-all); otherwise the viewer's
+  // own in full and the others' only counted: a filter says what someone is
+  // looking for, and a peer or user who is looking.
+  std::string statsJson(const std::string& viewerOwner, bool all) const;
   std::string metricsText() const;
 
  private:

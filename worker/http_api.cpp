@@ -40,6 +40,12 @@ std::string peerOf(const httplib::Request& req) {
   return (v6 ? "[" + req.remote_addr + "]" : req.remote_addr) + ":" + std::to_string(req.remote_port);
 }
 
+CallerIdentity callerOf(const httplib::Request& req) {
+  return identifyCaller(peerOf(req), req.get_header_value("X-Ddump-User"),
+                        req.get_header_value("X-Ddump-Client-Cert"),
+                        req.get_header_value("X-Forwarded-For"));
+}
+
 CaptureOptions captureOptions(const CaptureRequest& request, const WorkerOptions& options) {
   CaptureOptions o;
   o.interface = request.interface;
@@ -130,7 +136,7 @@ void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerCo
     return sendError(res, 400, s.error().message);
   }
   if (ctx.stopping) return sendError(res, 503, "worker is shutting down");
-  auto slot = ctx.registry.tryAdmit(peerOf(req));
+  auto slot = ctx.registry.tryAdmit(callerOf(req));
   if (!slot) {
     res.set_header("Retry-After", "5");
     return sendError(res, 503, "too many captures: limit is " +
@@ -156,6 +162,9 @@ void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerCo
                         linkTypeName(header.linkType));
   ctx.log.info("capture_start", {{"id", counters.id},
                                  {"peer", counters.peer},
+                                 {"user", counters.caller.user},
+                                 {"client_cert", counters.caller.clientCert},
+                                 {"forwarded_for", counters.caller.forwardedFor},
                                  {"filter", request->filter},
                                  {"interface", request->interface},
                                  {"linktype", counters.linkType}});
@@ -220,8 +229,8 @@ void installRoutes(httplib::Server& server, WorkerContext& ctx) {
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });
-  server.Get("/stats", [&ctx](const httplib::Request&, httplib::Response& res) {
-    res.set_content(ctx.registry.statsJson(), kJsonType);
+  server.Get("/stats", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(ctx.registry.statsJson(callerOf(req).owner(), ctx.options.statsAll), kJsonType);
   });
   server.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
     res.set_content(ctx.registry.metricsText(), "text/plain; version=0.0.4");

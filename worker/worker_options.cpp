@@ -81,6 +81,8 @@ WorkerOptions parseWorkerOptions(int argc, char** argv) {
       if (o.requestTimeoutSeconds < 0.001 || o.requestTimeoutSeconds > 3600) {
         throw UsageError("--request-timeout must be between 0.001 and 3600 seconds");
       }
+    } else if (flag == "--stats-all") {
+      o.statsAll = true;
     } else if (flag == "--log-format") {
       const std::string f = next();
       if (f == "text") o.logFormat = LogFormat::Text;
@@ -124,6 +126,10 @@ Options:
                          a request head (request line and header fields)
                          must arrive whole within SEC seconds of its first
                          byte, else 408 (default 10)
+      --stats-all        /stats shows every caller's captures in full; by
+                         default a caller sees its own (same address, or the
+                         same user and certificate behind the proxy) and only
+                         a count of the others
       --log-format FMT   text (default) or json, one line per event on stderr
       --version          print version and exit
   -h, --help             print this help and exit
@@ -136,7 +142,7 @@ HTTP API:
                    200 application/vnd.tcpdump.pcap, chunked; errors 4xx JSON.
   GET /interfaces  interfaces as JSON, like tcpdump -D
   GET /healthz     "ok"
-  GET /stats       JSON: uptime and every active capture
+  GET /stats       JSON: uptime, the caller's active captures, a count of others
   GET /metrics     Prometheus text exposition
 
 Signals: SIGTERM/SIGINT end every stream cleanly and exit 0.

@@ -31,6 +31,9 @@ struct WorkerOptions {
   // (DNS) while compiling; by default such a filter is refused.
   bool resolveFilterNames = false;
   LogFormat logFormat = LogFormat::Text;
+  // --stats-all: /stats shows every caller every capture (filter, peer, user);
+  // by default a caller sees its own in full and the others' only counted.
+  bool statsAll = false;
   // The whole request head must arrive within this time of its first byte.
   double requestTimeoutSeconds = 10;
   bool showHelp = false;

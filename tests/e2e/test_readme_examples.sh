@@ -416,7 +416,8 @@ pass "[$EX_MERGE]: 300 + 200 packets, strict time order, the same records as mer
 # between a read and its write to tcpdump: Ctrl-C now cuts no record in half.
 curl_drained() {
     local n pid sys
-    n=$(ns_exec host1 curl -s --max-time 2 http://127.0.0.1:8475/stats |
+    # From curl's namespace: /stats lists only the asking address's captures.
+    n=$(ns_exec cl curl -s --max-time 2 http://host1:8475/stats |
         "$E2E_PYTHON" -c 'import json, sys; print(sum(c["packets"] for c in json.load(sys.stdin)["captures"]))') || return 1
     (( n >= $1 )) || return 1
     [[ -z "$(ns_exec host1 ss -Htn state established '( sport = :8475 )' | awk '$2 != 0')" ]] || return 1
