@@ -79,7 +79,9 @@ void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& 
                      std::to_string(target_.port);
   if (const std::string tls = connection.tlsDescription(); !tls.empty()) line += " (" + tls + ")";
   line += ", worker host '" + printable(head.field("X-Ddump-Host"), 80) + "'";
-  line += ", filter '" + printable(head.field("X-Ddump-Filter"), 200) + "'";
+  // Whole: the worker's exclusions come first, so a cut would hide the
+  // user's own filter (at most 4096 bytes, plus the exclusions).
+  line += ", filter '" + printable(head.field("X-Ddump-Filter"), 16384) + "'";
   line += ", link type " + printable(head.field("X-Ddump-Linktype"), 40);
   if (const auto workerNs = parseWorkerTime(workerTime_)) {
     char offset[64];
