@@ -46,6 +46,7 @@ void CaptureRegistry::describe(CaptureCounters& counters, std::string filter,
   counters.filter = std::move(filter);
   counters.interface = std::move(interface);
   counters.linkType = std::move(linkType);
+  counters.capturing = true;
 }
 
 void CaptureRegistry::release(const std::shared_ptr<CaptureCounters>& counters) {
@@ -63,6 +64,12 @@ unsigned CaptureRegistry::active() const {
   return static_cast<unsigned>(active_.size());
 }
 
+size_t CaptureRegistry::capturingLocked() const {
+  size_t n = 0;
+  for (const auto& c : active_) n += c->capturing ? 1 : 0;
+  return n;
+}
+
 void CaptureRegistry::refreshDropsLocked() const {
   for (const auto& c : active_) {
     if (c->refreshDrops) c->refreshDrops();
@@ -74,13 +81,14 @@ std::string CaptureRegistry::statsJson(const std::string& viewerOwner, bool all)
   refreshDropsLocked();
   nlohmann::json j;
   j["uptime_seconds"] = secondsSince(started_);
-  j["captures_active"] = active_.size();
+  j["captures_active"] = capturingLocked();
   j["captures_finished"] = finished_;
   j["captures_rejected"] = rejected_.load();
   j["max_captures"] = maxCaptures_;
   j["captures"] = nlohmann::json::array();
   uint64_t others = 0;
   for (const auto& c : active_) {
+    if (!c->capturing) continue;
     if (!all && c->owner != viewerOwner) {
       ++others;
       continue;
@@ -119,7 +127,7 @@ std::string CaptureRegistry::metricsText() const {
   };
   // Prometheus text exposition format 0.0.4.
   metric("ddump_uptime_seconds", "gauge", "Seconds since the worker started.", secondsSince(started_));
-  metric("ddump_captures_active", "gauge", "Capture streams running now.", active_.size());
+  metric("ddump_captures_active", "gauge", "Capture streams running now.", capturingLocked());
   metric("ddump_captures_max", "gauge", "Limit on concurrent capture streams.", maxCaptures_);
   metric("ddump_captures_total", "counter", "Capture streams started.", finished_ + active_.size());
   metric("ddump_captures_rejected_total", "counter", "Captures refused at the limit (503).",

@@ -23,6 +23,11 @@ struct CaptureCounters {
   std::string filter;     // the user's filter
   std::string interface;
   std::string linkType;
+  // Set by describe(), once libpcap captures with the filter installed. Until
+  // then the capture holds a --max-captures slot but /stats and /metrics do
+  // not show it: a client that sees it there may send traffic and know it is
+  // captured.
+  bool capturing = false;
   std::chrono::system_clock::time_point started;
   std::atomic<uint64_t> packets{0};
   std::atomic<uint64_t> bytes{0};  // pcap bytes written to the client
@@ -66,7 +71,7 @@ class CaptureRegistry {
   void describe(CaptureCounters& counters, std::string filter, std::string interface,
                 std::string linkType);
 
-  unsigned active() const;
+  unsigned active() const;  // admitted, capturing or still opening
   unsigned maxCaptures() const { return maxCaptures_; }
   // Every capture in full when `all` (--stats-all); otherwise the viewer's
   // own in full and the others' only counted: a filter says what someone is
@@ -78,6 +83,7 @@ class CaptureRegistry {
   friend class CaptureSlot;
   void release(const std::shared_ptr<CaptureCounters>& counters);
   void refreshDropsLocked() const;  // mutex_ held
+  size_t capturingLocked() const;   // mutex_ held
 
   const unsigned maxCaptures_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

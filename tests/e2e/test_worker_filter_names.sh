@@ -138,6 +138,12 @@ assert_contains "$hdr" "HTTP/1.1 503" "a capture while both turns are held"
 assert_contains "$hdr" "Retry-After: 1" "Retry-After"
 assert_eq "too many captures starting at once (2 compile their filters at a time)" \
     "$(body_error "$E2E_TMP/busy.body")" "503 error"
+# Still opening, so not yet capturing: neither is shown as active.
+assert_eq 0 "$(ns_exec a curl -s --max-time 5 "http://127.0.0.1:$WORKER_PORT/metrics" |
+    awk '$1 == "ddump_captures_active" { print $2 }')" "captures still compiling are not active"
+assert_eq "0 0" "$(ns_exec a curl -s --max-time 5 "http://127.0.0.1:$WORKER_PORT/stats" |
+    "$E2E_PYTHON" -c 'import json, sys; s = json.load(sys.stdin); print(s["captures_active"], len(s["captures"]))')" \
+    "/stats lists no capture still compiling"
 for n in 1 2; do
     wait_exit "slow$n" 30 || fail "slow$n did not end"
     assert_eq 400 "$(cat "$(log_out "slow$n")")" "slow$n: the name never resolved"
