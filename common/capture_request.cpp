@@ -5,6 +5,7 @@
 #include <set>
 
 #include "listen_address.h"
+#include "time_spec.h"
 
 namespace ddump {
 namespace {
@@ -72,11 +73,14 @@ Status apply(CaptureRequest& r, const std::string& key, const std::string& value
     else if (value == "in") r.direction = Direction::In;
     else if (value == "out") r.direction = Direction::Out;
     else return bad("direction must be in, out or inout, got \"" + value + "\"");
+  } else if (key == "since" || key == "until") {
+    if (value.size() > 64) return bad(key + " is longer than 64 bytes");
+    (key == "since" ? r.since : r.until) = value;
   } else {
     std::string shown = key.substr(0, 64);
     return bad("unknown parameter \"" + shown +
                "\" (known: filter, interface, linktype, snaplen, count, duration, precision, "
-               "direction)");
+               "direction, since, until)");
   }
   return Status::success();
 }
@@ -91,6 +95,24 @@ Result<CaptureRequest> parseCaptureRequest(const QueryParams& params) {
     if (Status s = apply(request, key, value); !s) return s.error();
   }
   return request;
+}
+
+Result<TimeWindow> resolveTimeWindow(const CaptureRequest& request, int64_t nowNs) {
+  TimeWindow window;
+  if (request.since) {
+    auto since = parseQueryTime(*request.since, nowNs, "since");
+    if (!since) return since.error();
+    window.sinceNs = *since;
+  }
+  if (request.until) {
+    auto until = parseQueryTime(*request.until, nowNs, "until");
+    if (!until) return until.error();
+    window.untilNs = *until;
+  }
+  if (window.sinceNs && window.untilNs && *window.untilNs <= *window.sinceNs) {
+    return bad("until (" + *request.until + ") must be later than since (" + *request.since + ")");
+  }
+  return window;
 }
 
 uint32_t requestedLinkType(const CaptureRequest& request) {

@@ -30,7 +30,21 @@ struct CaptureRequest {
   std::optional<double> durationSeconds;
   Precision precision = Precision::Micro;
   Direction direction = Direction::InOut;
+  // since/until as sent (an RFC 3339 time or -DURATION / +DURATION from the
+  // worker's now); resolveTimeWindow turns them into times.
+  std::optional<std::string> since;
+  std::optional<std::string> until;
 };
+
+// The window of a request with since/until, in ns since the epoch.
+struct TimeWindow {
+  std::optional<int64_t> sinceNs;
+  std::optional<int64_t> untilNs;
+};
+
+// Resolves since/until against the worker's clock. Errors name the parameter;
+// until <= since is refused naming until.
+Result<TimeWindow> resolveTimeWindow(const CaptureRequest& request, int64_t nowNs);
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 

@@ -102,6 +102,7 @@ std::string CaptureRegistry::statsJson(const std::string& viewerOwner, bool all)
                             {"packets", c->packets.load()},
                             {"bytes", c->bytes.load()},
                             {"kernel_drops", c->kernelDrops.load()}};
+    if (c->fromHistory) entry["history_lost"] = c->historyLost.load();
     if (!c->caller.user.empty()) entry["user"] = c->caller.user;
     if (!c->caller.clientCert.empty()) entry["client_cert"] = c->caller.clientCert;
     if (!c->caller.forwardedFor.empty()) entry["forwarded_for"] = c->caller.forwardedFor;

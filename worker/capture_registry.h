@@ -32,6 +32,9 @@ struct CaptureCounters {
   std::atomic<uint64_t> packets{0};
   std::atomic<uint64_t> bytes{0};  // pcap bytes written to the client
   std::atomic<uint64_t> kernelDrops{0};
+  // since= captures: records the ring evicted before this reader got to them.
+  std::atomic<uint64_t> historyLost{0};
+  bool fromHistory = false;
   // Reads the kernel's drop count anew (guarded by the registry's lock, and
   // called under it by /stats and /metrics). The stream refreshes it itself
   // only between writes, and a reader that pauses (curl --limit-rate sleeps

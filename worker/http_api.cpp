@@ -1,5 +1,8 @@
 #include "http_api.h"
 
+#include <net/if.h>
+
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -9,7 +12,9 @@
 #include "capture_request.h"
 #include "capture_stream.h"
 #include "filter_check.h"
+#include "history_stream.h"
 #include "listen_address.h"
+#include "time_spec.h"
 
 namespace ddump {
 namespace {
@@ -128,6 +133,136 @@ void setStreamHeaders(httplib::Response& res, const WorkerContext& ctx, const Ca
   res.set_header("X-Ddump-Capture-Id", std::to_string(id));
 }
 
+std::unique_ptr<CaptureSlot> admit(const httplib::Request& req, httplib::Response& res,
+                                   WorkerContext& ctx) {
+  if (ctx.stopping) {
+    sendError(res, 503, "worker is shutting down");
+    return nullptr;
+  }
+  auto slot = ctx.registry.tryAdmit(callerOf(req));
+  if (!slot) {
+    res.set_header("Retry-After", "5");
+    sendError(res, 503, "too many captures: limit is " +
+                            std::to_string(ctx.registry.maxCaptures()) + " (--max-captures)");
+  }
+  return slot;
+}
+
+OpenTurn openTurn(httplib::Response& res) {
+  OpenTurn turn = waitForOpenTurn();
+  if (!turn) {
+    res.set_header("Retry-After", "1");
+    sendError(res, 503, "too many captures starting at once (" +
+                            std::to_string(kConcurrentOpens) + " compile their filters at a time)");
+  }
+  return turn;
+}
+
+void logCaptureStart(WorkerContext& ctx, const CaptureCounters& counters,
+                     const CaptureRequest& request) {
+  ctx.log.info("capture_start", {{"id", counters.id},
+                                 {"peer", counters.peer},
+                                 {"user", counters.caller.user},
+                                 {"client_cert", counters.caller.clientCert},
+                                 {"forwarded_for", counters.caller.forwardedFor},
+                                 {"filter", request.filter},
+                                 {"interface", request.interface},
+                                 {"linktype", counters.linkType},
+                                 {"since", request.since.value_or("")},
+                                 {"until", request.until.value_or("")}});
+}
+
+// What a since= request takes from the ring; errors are the request's (400).
+Result<HistoryQuery> historyQuery(const CaptureRequest& request, const TimeWindow& window,
+                                  const WorkerContext& ctx) {
+  HistoryQuery query;
+  query.sinceNs = *window.sinceNs;
+  query.untilNs = window.untilNs;
+  auto& s = query.selection;
+  if (request.linkType == LinkTypeChoice::Native) {
+    return makeError(ErrorCode::InvalidArgument,
+                     "linktype=native cannot start in the past: the history holds cooked "
+                     "records (use linktype=sll or sll2)");
+  }
+  s.linkType = request.linkType == LinkTypeChoice::Sll2 ? kLinkTypeLinuxSll2 : kLinkTypeLinuxSll;
+  if (request.interface != "any") {
+    s.interfaceIndex = if_nametoindex(request.interface.c_str());
+    if (s.interfaceIndex == 0) {
+      return makeError(ErrorCode::InvalidArgument, "no such interface: " + request.interface);
+    }
+  }
+  s.direction = request.direction;
+  s.snaplen = std::min({request.snaplen.value_or(ctx.options.snaplen), ctx.options.snaplen,
+                        ctx.history->snaplen()});
+  s.precision = request.precision;
+  return query;
+}
+
+// Where this worker's history begins: the oldest record held once the ring
+// has evicted, else the moment recording began.
+int64_t historyFromNs(const HistoryRecorder& history) {
+  const auto stats = history.ring().stats();
+  if (stats.evicted > 0 && stats.oldestNs) return *stats.oldestNs;
+  return history.startedNs();
+}
+
+void startHistoryCapture(const httplib::Request& req, httplib::Response& res, WorkerContext& ctx,
+                         const CaptureRequest& request, const TimeWindow& window) {
+  auto query = historyQuery(request, window, ctx);
+  if (!query) return sendError(res, 400, query.error().message);
+  auto slot = admit(req, res, ctx);
+  if (!slot) return;
+  OpenTurn turn = openTurn(res);
+  if (!turn) return;
+  auto filter = OfflineFilter::compile(combineFilters(request.filter, ctx.exclusions),
+                                       query->selection.linkType, kMaxSnaplen,
+                                       kMaxFilterInstructions);
+  turn.reset();
+  if (!filter && filter.error().message.find("rejects all packets") != std::string::npos) {
+    return sendError(res, 400, "filter matches only traffic the worker excludes from every capture: " +
+                                   ctx.exclusions);
+  }
+  if (!filter) return sendError(res, statusFor(filter.error()), filter.error().message);
+  auto& counters = slot->counters();
+  counters.fromHistory = true;
+  const int64_t from = historyFromNs(*ctx.history);
+  auto stream = std::make_shared<HistoryStream>(*ctx.history, *query, std::move(*filter),
+                                                std::move(slot), streamLimits(request, ctx.options),
+                                                ctx.stopping, ctx.log);
+  const GlobalHeader header = stream->globalHeader();
+  ctx.registry.describe(counters, request.filter, request.interface, linkTypeName(header.linkType));
+  logCaptureStart(ctx, counters, request);
+  setStreamHeaders(res, ctx, request, header, counters.id);
+  res.set_header("X-Ddump-Since", std::to_string(query->sinceNs));
+  if (query->sinceNs < from) res.set_header("X-Ddump-History-From", std::to_string(from));
+  res.set_chunked_content_provider(
+      kPcapContentType, [stream](size_t, httplib::DataSink& sink) { return stream->run(sink); },
+      [stream](bool) mutable { stream.reset(); });
+}
+
+// A time window checked against the worker's clock and its history.
+Result<TimeWindow> checkWindow(const CaptureRequest& request, const WorkerContext& ctx,
+                               int64_t nowNs) {
+  auto window = resolveTimeWindow(request, nowNs);
+  if (!window) return window;
+  constexpr int64_t kDayNs = 86'400'000'000'000;
+  if (window->sinceNs && *window->sinceNs > nowNs + kDayNs) {
+    return makeError(ErrorCode::InvalidArgument,
+                     "since (" + *request.since + ") is more than a day after the worker's clock (" +
+                         formatRfc3339(nowNs, 3) + ")");
+  }
+  if (window->sinceNs && ctx.history == nullptr) {
+    return makeError(ErrorCode::InvalidArgument,
+                     "history is off on this worker (start it with --history SIZE)");
+  }
+  if (window->untilNs && !window->sinceNs && *window->untilNs <= nowNs) {
+    return makeError(ErrorCode::InvalidArgument,
+                     "until (" + *request.until + ") has passed on the worker's clock (" +
+                         formatRfc3339(nowNs, 3) + ") and there is no since");
+  }
+  return window;
+}
+
 void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerContext& ctx) {
   auto request = parseCaptureRequest({req.params.begin(), req.params.end()});
   if (!request) return sendError(res, 400, request.error().message);
@@ -135,21 +270,19 @@ void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerCo
   if (Status s = checkFilterText(request->filter, filterLimits(ctx.options)); !s) {
     return sendError(res, 400, s.error().message);
   }
-  if (ctx.stopping) return sendError(res, 503, "worker is shutting down");
-  auto slot = ctx.registry.tryAdmit(callerOf(req));
-  if (!slot) {
-    res.set_header("Retry-After", "5");
-    return sendError(res, 503, "too many captures: limit is " +
-                                   std::to_string(ctx.registry.maxCaptures()) +
-                                   " (--max-captures)");
+  const int64_t nowNs = wallClockNs();
+  auto window = checkWindow(*request, ctx, nowNs);
+  if (!window) return sendError(res, 400, window.error().message);
+  if (window->sinceNs) return startHistoryCapture(req, res, ctx, *request, *window);
+  StreamLimits limits = streamLimits(*request, ctx.options);
+  if (window->untilNs) {
+    const std::chrono::duration<double> left(static_cast<double>(*window->untilNs - nowNs) / 1e9);
+    if (!limits.duration || left < *limits.duration) limits.duration = left;
   }
-  OpenTurn turn = waitForOpenTurn();
-  if (!turn) {
-    res.set_header("Retry-After", "1");
-    return sendError(res, 503, "too many captures starting at once (" +
-                                   std::to_string(kConcurrentOpens) +
-                                   " compile their filters at a time)");
-  }
+  auto slot = admit(req, res, ctx);
+  if (!slot) return;
+  OpenTurn turn = openTurn(res);
+  if (!turn) return;
   auto capture = openCapture(*request, ctx);
   turn.reset();
   if (!capture) {
@@ -160,18 +293,10 @@ void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerCo
   auto& counters = slot->counters();
   ctx.registry.describe(counters, request->filter, request->interface,
                         linkTypeName(header.linkType));
-  ctx.log.info("capture_start", {{"id", counters.id},
-                                 {"peer", counters.peer},
-                                 {"user", counters.caller.user},
-                                 {"client_cert", counters.caller.clientCert},
-                                 {"forwarded_for", counters.caller.forwardedFor},
-                                 {"filter", request->filter},
-                                 {"interface", request->interface},
-                                 {"linktype", counters.linkType}});
+  logCaptureStart(ctx, counters, *request);
   setStreamHeaders(res, ctx, *request, header, counters.id);
-  auto stream = std::make_shared<CaptureStream>(std::move(*capture), std::move(slot),
-                                                streamLimits(*request, ctx.options), ctx.stopping,
-                                                ctx.log);
+  auto stream = std::make_shared<CaptureStream>(std::move(*capture), std::move(slot), limits,
+                                                ctx.stopping, ctx.log);
   res.set_chunked_content_provider(
       kPcapContentType, [stream](size_t, httplib::DataSink& sink) { return stream->run(sink); },
       // Runs when the response ends, however it ends: frees the pcap handle now.
@@ -230,10 +355,18 @@ void installRoutes(httplib::Server& server, WorkerContext& ctx) {
     res.set_content("ok\n", "text/plain");
   });
   server.Get("/stats", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    res.set_content(ctx.registry.statsJson(callerOf(req).owner(), ctx.options.statsAll), kJsonType);
+    std::string body = ctx.registry.statsJson(callerOf(req).owner(), ctx.options.statsAll);
+    if (ctx.history != nullptr) {
+      auto json = nlohmann::json::parse(body);
+      json["history"] = ctx.history->statsJson();
+      body = json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    }
+    res.set_content(body, kJsonType);
   });
   server.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
-    res.set_content(ctx.registry.metricsText(), "text/plain; version=0.0.4");
+    std::string body = ctx.registry.metricsText();
+    if (ctx.history != nullptr) body += ctx.history->metricsText();
+    res.set_content(body, "text/plain; version=0.0.4");
   });
   // Before routing, so httplib never reads a request body it would refuse.
   server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -10,6 +10,7 @@
 
 #include "capture_registry.h"
 #include "event_log.h"
+#include "history_recorder.h"
 #include "worker_options.h"
 
 namespace ddump {
@@ -21,6 +22,7 @@ struct WorkerContext {
   std::string exclusions;  // BPF for the worker's own traffic and --exclude
   std::string hostname;
   std::string selfPath;  // for the setcap hint
+  HistoryRecorder* history = nullptr;  // --history; nullptr when off
   std::atomic<bool> stopping{false};
 };
 

@@ -14,6 +14,8 @@
 #include "capture.h"
 #include "capture_registry.h"
 #include "event_log.h"
+#include "history_recorder.h"
+#include "listen_address.h"
 #include "http_api.h"
 #include "listener.h"
 #include "tunnel_warning.h"
@@ -110,6 +112,27 @@ void shutDown(WorkerContext& ctx, std::vector<std::unique_ptr<Listener>>& listen
   for (auto& l : listeners) l->stop();
 }
 
+// --history: the always-on capture that feeds the ring, from now on.
+std::unique_ptr<HistoryRecorder> startHistory(const WorkerOptions& options,
+                                              const std::string& exclusions, EventLog& log) {
+  if (options.historyBytes == 0) return nullptr;
+  HistorySettings settings;
+  settings.bytes = options.historyBytes;
+  settings.snaplen = options.historySnaplen;
+  settings.bufferSizeKiB = options.bufferSizeKiB;
+  settings.filter = combineFilters(options.historyFilter, exclusions);
+  auto recorder = HistoryRecorder::start(settings, log);
+  if (!recorder) {
+    throw std::runtime_error("cannot record history: " +
+                             withPrivilegeHint(recorder.error(), selfPath()));
+  }
+  log.info("history", {{"bytes", options.historyBytes},
+                       {"block_bytes", static_cast<uint64_t>((*recorder)->ring().blockSize())},
+                       {"snaplen", static_cast<uint64_t>((*recorder)->snaplen())},
+                       {"filter", settings.filter}});
+  return std::move(*recorder);
+}
+
 int run(const WorkerOptions& options) {
   // glibc gives the free top of a malloc arena back to the system once it is
   // larger than M_TRIM_THRESHOLD. 1 MiB is far above what one chunked write
@@ -122,6 +145,12 @@ int run(const WorkerOptions& options) {
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
   mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
   blockSignals();
+  if (!options.historyFilter.empty()) {
+    if (Status s = checkFilter(options.historyFilter, kLinkTypeLinuxSll2, kMaxSnaplen); !s) {
+      throw UsageError("bad --history-filter expression \"" + options.historyFilter +
+                       "\": " + s.error().message);
+    }
+  }
   for (const auto& e : options.excludes) {
     if (Status s = checkFilter("not (" + e + ")", kLinkTypeLinuxSll, kMaxSnaplen); !s) {
       throw UsageError("bad --exclude expression \"" + e + "\": " + s.error().message);
@@ -136,6 +165,8 @@ int run(const WorkerOptions& options) {
   const std::string exclusions = exclusionFilter(bound, options.excludes);
   CaptureRegistry registry(options.maxCaptures);
   WorkerContext ctx{options, registry, log, exclusions, hostName(), selfPath()};
+  auto history = startHistory(options, exclusions, log);
+  ctx.history = history.get();
 
   std::vector<std::thread> threads;
   for (auto& listener : listeners) {

@@ -2,7 +2,9 @@
 
 #include <charconv>
 
+#include "history_ring.h"
 #include "pcap_format.h"
+#include "rotation.h"
 
 namespace ddump {
 namespace {
@@ -30,6 +32,26 @@ double seconds(const std::string& flag, const std::string& text) {
     throw UsageError(flag + " must be a non-negative number of seconds, got \"" + text + "\"");
   }
   return value;
+}
+
+void checkHistoryOptions(WorkerOptions& o) {
+  if (o.historyBytes == 0) {
+    if (o.historySnaplen != 0 || !o.historyFilter.empty()) {
+      throw UsageError("--history-snaplen and --history-filter need --history SIZE");
+    }
+    return;
+  }
+  if (o.historySnaplen == 0 || o.historySnaplen > o.snaplen) o.historySnaplen = o.snaplen;
+  // Each record also carries a 20-byte SLL2 header (history is captured on
+  // `any`) within the snaplen, so the ring's largest record is the snaplen.
+  const size_t minimum = HistoryRing::minimumCapacity(o.historySnaplen);
+  if (o.historyBytes < minimum) {
+    throw UsageError("--history " + std::to_string(o.historyBytes) + " bytes is too small for " +
+                     std::to_string(o.historySnaplen) + "-byte records: at least " +
+                     std::to_string((minimum + 1023) / 1024) +
+                     "k, or a smaller --history-snaplen");
+  }
+  if (o.historyBytes > (uint64_t{1} << 40)) throw UsageError("--history must be at most 1024g");
 }
 
 }  // namespace
@@ -81,6 +103,14 @@ WorkerOptions parseWorkerOptions(int argc, char** argv) {
       if (o.requestTimeoutSeconds < 0.001 || o.requestTimeoutSeconds > 3600) {
         throw UsageError("--request-timeout must be between 0.001 and 3600 seconds");
       }
+    } else if (flag == "--history") {
+      auto size = parseFileSize(next());
+      if (!size) throw UsageError("--history: " + size.error().message);
+      o.historyBytes = *size;
+    } else if (flag == "--history-snaplen") {
+      o.historySnaplen = unsignedFlag<uint32_t>(flag, next(), 1, kMaxSnaplen);
+    } else if (flag == "--history-filter") {
+      o.historyFilter = next();
     } else if (flag == "--stats-all") {
       o.statsAll = true;
     } else if (flag == "--log-format") {
@@ -93,6 +123,7 @@ WorkerOptions parseWorkerOptions(int argc, char** argv) {
     }
   }
   if (o.listen.empty()) o.listen.push_back(*parseListenAddress(":8475"));
+  checkHistoryOptions(o);
   return o;
 }
 
@@ -126,6 +157,20 @@ Options:
                          a request head (request line and header fields)
                          must arrive whole within SEC seconds of its first
                          byte, else 408 (default 10)
+      --history SIZE     keep the most recent SIZE bytes of packets in memory
+                         (k/m/g: KiB/MiB/GiB; a bare number is millions of
+                         bytes, as tcpdump -C), so a capture can start in the
+                         past: GET /capture?since=-30s. One always-on capture
+                         on every interface feeds it; the oldest records go
+                         first. It holds payloads: see --history-snaplen.
+                         Default 0: off
+      --history-snaplen N
+                         bytes kept of each packet in the history, cooked
+                         header included (default: --snaplen); 128 keeps
+                         headers, not payloads
+      --history-filter EXPR
+                         BPF the history keeps, e.g. 'not port 443'. The
+                         worker's own traffic is excluded as from every capture
       --stats-all        /stats shows every caller's captures in full; by
                          default a caller sees its own (same address, or the
                          same user and certificate behind the proxy) and only
@@ -138,11 +183,16 @@ HTTP API:
   GET /capture     parameters: filter (BPF), interface (default any),
                    linktype (sll|sll2|native; default sll on any, native
                    otherwise), snaplen, count, duration (seconds),
-                   precision (micro|nano), direction (in|out|inout).
+                   precision (micro|nano), direction (in|out|inout),
+                   since and until (RFC 3339 time, or -DURATION / +DURATION
+                   from now: since=-5m). since starts in the history
+                   (--history) and continues live from the same capture:
+                   none missed, none twice; until ends the stream.
                    200 application/vnd.tcpdump.pcap, chunked; errors 4xx JSON.
   GET /interfaces  interfaces as JSON, like tcpdump -D
   GET /healthz     "ok"
-  GET /stats       JSON: uptime, the caller's active captures, a count of others
+  GET /stats       JSON: uptime, the caller's active captures, a count of
+                   others, the history ring
   GET /metrics     Prometheus text exposition
 
 Signals: SIGTERM/SIGINT end every stream cleanly and exit 0.

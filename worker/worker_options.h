@@ -36,6 +36,11 @@ struct WorkerOptions {
   bool statsAll = false;
   // The whole request head must arrive within this time of its first byte.
   double requestTimeoutSeconds = 10;
+  // --history SIZE: bytes of the in-memory ring of recent records (0: off);
+  // --history-snaplen (0: --snaplen) and --history-filter bound what it keeps.
+  uint64_t historyBytes = 0;
+  uint32_t historySnaplen = 0;
+  std::string historyFilter;
   bool showHelp = false;
   bool showVersion = false;
 };

@@ -217,6 +217,37 @@ Status checkFilter(const std::string& filter, uint32_t linkType, uint32_t snaple
   return compile(dead.get(), filter, bpf);
 }
 
+struct OfflineFilter::Impl {
+  BpfProgram bpf;
+};
+
+OfflineFilter::OfflineFilter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+OfflineFilter::OfflineFilter(OfflineFilter&&) noexcept = default;
+OfflineFilter& OfflineFilter::operator=(OfflineFilter&&) noexcept = default;
+OfflineFilter::~OfflineFilter() = default;
+
+Result<OfflineFilter> OfflineFilter::compile(const std::string& filter, uint32_t linkType,
+                                             uint32_t snaplen, size_t maxInstructions) {
+  PcapPtr dead(pcap_open_dead(static_cast<int>(linkType), static_cast<int>(snaplen)));
+  if (!dead) return captureError("cannot compile filter", "pcap_open_dead failed");
+  auto impl = std::make_unique<Impl>();
+  if (Status s = ddump::compile(dead.get(), filter, impl->bpf); !s) return s.error();
+  if (maxInstructions > 0 && impl->bpf.program.bf_len > maxInstructions) {
+    return makeError(ErrorCode::InvalidArgument,
+                     "bad filter: compiles to " + std::to_string(impl->bpf.program.bf_len) +
+                         " BPF instructions, more than the limit of " +
+                         std::to_string(maxInstructions));
+  }
+  return OfflineFilter(std::move(impl));
+}
+
+bool OfflineFilter::matches(const RecordHeader& header, std::span<const uint8_t> data) const {
+  pcap_pkthdr h{};
+  h.caplen = header.caplen;
+  h.len = header.len;
+  return pcap_offline_filter(&impl_->bpf.program, &h, data.data()) != 0;
+}
+
 namespace {
 
 InterfaceAddress describeAddress(const sockaddr* addr, const sockaddr* mask) {

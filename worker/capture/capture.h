@@ -83,6 +83,28 @@ class Capture {
   std::unique_ptr<Impl> impl_;
 };
 
+// A filter compiled for records that are not read from a live handle (the
+// history ring): libpcap's own compiler and interpreter (pcap_compile on a
+// dead handle of the records' link type, pcap_offline_filter), so a filter
+// means exactly what it means to tcpdump -r.
+class OfflineFilter {
+ public:
+  // A program longer than maxInstructions (0: any) is refused as
+  // InvalidArgument, as for a live capture.
+  static Result<OfflineFilter> compile(const std::string& filter, uint32_t linkType,
+                                       uint32_t snaplen, size_t maxInstructions);
+  OfflineFilter(OfflineFilter&&) noexcept;
+  OfflineFilter& operator=(OfflineFilter&&) noexcept;
+  ~OfflineFilter();
+
+  bool matches(const RecordHeader& header, std::span<const uint8_t> data) const;
+
+ private:
+  struct Impl;
+  explicit OfflineFilter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 // Compiles a filter against a dead handle (start-up checks of --exclude).
 // Returns libpcap's own error text on failure.
 Status checkFilter(const std::string& filter, uint32_t linkType, uint32_t snaplen);
