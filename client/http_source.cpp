@@ -13,6 +13,7 @@
 #include "http_request.h"
 #include "small_request.h"
 #include "log.h"
+#include "time_spec.h"
 
 namespace ddump {
 namespace {
@@ -53,8 +54,14 @@ std::map<uint32_t, std::string> interfaceNames(const std::string& body) {
 }  // namespace
 
 HttpSource::HttpSource(size_t stream, Target target, MergeHub& hub, const HttpSettings& settings)
-    : Source(stream, std::move(target), hub), settings_(settings),
+    : Source(stream, std::move(target), hub), settings_(settings), params_(settings.capture),
       buffer_(new uint8_t[kReadBufferBytes]) {}
+
+std::string HttpSource::summaryNote() const {
+  const int64_t from = historyFromNs_;
+  if (from == 0) return "";
+  return ", history from " + formatRfc3339(from - offsetNs_, 6) + " (not as far back as --since)";
+}
 
 void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& connection) {
   responseNs_ = wallNowNs();
@@ -66,6 +73,9 @@ void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& 
     captureId_ = head.field("X-Ddump-Capture-Id");
   }
   if (status_ != 200) return;  // the caller reads the (bounded) body for the error text
+  if (const auto from = parseWorkerTime(head.field("X-Ddump-History-From")); from && historyFromNs_ == 0) {
+    historyFromNs_ = *from;
+  }
   headerDeadlineNs_.exchange(0);  // from here on a stream may be silent for hours
   streaming_ = true;
   state_ = TargetState::Streaming;
@@ -183,7 +193,7 @@ Status HttpSource::exchange(HttpConnection& connection, StreamFeeder& feeder) {
     endpoint_ = connection.endpoint();
   }
   GetRequest request{target_.hostField(),
-                     requestTarget(target_, settings_.capture),
+                     requestTarget(target_, params_),
                      {{"Accept", kPcapContentType}, {"User-Agent", kUserAgent}},
                      target_.hasUser,
                      target_.user,
@@ -297,12 +307,18 @@ void HttpSource::addClockSample(int64_t sendNs, const std::string& workerTime, i
 void HttpSource::applyClockOffset(StreamFeeder& feeder) {
   const ClockOffsetSetting& setting = settings_.clockOffset;
   if (setting.mode == ClockOffsetMode::Manual) {
-    if (const auto ms = setting.manualFor(target_.host)) feeder.setClockOffset(*ms);
+    if (const auto ms = setting.manualFor(target_.host)) {
+      feeder.setClockOffset(*ms);
+      offsetNs_ = *ms;
+    }
     return;
   }
   const auto best = clock_.best();
   if (!best) return;
-  if (setting.mode == ClockOffsetMode::Auto) feeder.setClockOffset(best->offsetNs);
+  if (setting.mode == ClockOffsetMode::Auto) {
+    feeder.setClockOffset(best->offsetNs);
+    offsetNs_ = best->offsetNs;
+  }
   if (!clockReported_ && log::verbose()) {
     clockReported_ = true;
     log::detail(target_.display() + ": estimated clock offset " + formatOffset(*best) +
@@ -354,17 +370,54 @@ void HttpSource::run() {
   StreamFeeder feeder(stream_, hub_);
   probeWorker();
   applyClockOffset(feeder);
+  std::vector<WindowPhase> phases = windowPhases(settings_.window);
+  for (size_t i = 0; i < phases.size() && !aborted_ && !failed_; ++i) {
+    if (i > 0) feeder.reset();
+    hub_.setLive(stream_, !phases[i].history);
+    const PhaseEnd end = runPhase(feeder, phases[i]);
+    if (end == PhaseEnd::Stopped) break;
+    if (end == PhaseEnd::HistoryOff) {
+      phases = livePhases(settings_.window);
+      log::info(target_.display() + ": history is off on this worker; " +
+                (phases.empty() ? std::string("nothing to capture in the window")
+                                : std::string("capturing live from now")));
+      i = static_cast<size_t>(-1);  // the loop's ++i starts the live phases
+      feeder.reset();
+    }
+  }
+  if (!failed_) state_ = TargetState::Done;
+  hub_.onEnd(stream_, refused_);
+}
+
+void HttpSource::setPhase(const WindowPhase& phase) {
+  params_ = settings_.capture;
+  params_.since = workerTime(phase.sinceNs, offsetNs_);
+  params_.until = workerTime(phase.untilNs, offsetNs_);
+}
+
+std::string HttpSource::errorText() const {
+  const auto json = nlohmann::json::parse(errorBody_, nullptr, false);
+  if (json.is_object() && json.contains("error") && json["error"].is_string()) {
+    return json["error"].get<std::string>();
+  }
+  return "";
+}
+
+HttpSource::PhaseEnd HttpSource::runPhase(StreamFeeder& feeder, const WindowPhase& phase) {
+  setPhase(phase);
   for (int tries = 0;; ++tries) {
     lastError_.clear();
     const Attempt outcome = attempt(feeder);
-    if (outcome == Attempt::Done || outcome == Attempt::Stopped) break;
+    if (outcome == Attempt::Done) return PhaseEnd::Done;
+    if (outcome == Attempt::Stopped) return PhaseEnd::Stopped;
     if (outcome == Attempt::Refused) {
+      if (params_.since && isHistoryOff(status_, errorText())) return PhaseEnd::HistoryOff;
       fail(lastError_, true);
-      break;
+      return PhaseEnd::Stopped;
     }
     if (failed_ || tries >= settings_.retry) {
       if (!lastError_.empty()) fail(lastError_);
-      break;
+      return PhaseEnd::Stopped;
     }
     // Exponential backoff 0.5, 1, 2 ... 10 s; stop requests cut it short.
     const auto backoff = std::chrono::milliseconds(std::min(10'000, 500 << std::min(tries, 5)));
@@ -375,11 +428,9 @@ void HttpSource::run() {
     while (!aborted_ && std::chrono::steady_clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    if (aborted_) break;
+    if (aborted_) return PhaseEnd::Stopped;
     feeder.reset();
   }
-  if (!failed_) state_ = TargetState::Done;
-  hub_.onEnd(stream_, refused_);
 }
 
 void HttpSource::abort() {

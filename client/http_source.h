@@ -18,6 +18,7 @@
 #include <span>
 #include <vector>
 
+#include "capture_window.h"
 #include "clock_offset.h"
 #include "http_body.h"
 #include "http_connection.h"
@@ -37,6 +38,7 @@ struct HttpSettings {
   ClockOffsetSetting clockOffset;  // --clock-offset
   Output* output = nullptr;        // told the worker's interface names (pcapng)
   bool wantInterfaces = false;
+  CaptureWindow window;  // --since/--until (client clock)
 };
 
 class HttpSource : public Source {
@@ -46,6 +48,7 @@ class HttpSource : public Source {
   void abort() override;
   void watchdog(uint64_t steadyNowNs) override;
   uint64_t kernelDrops() const override { return kernelDrops_; }
+  std::string summaryNote() const override;
   bool dropsKnown() const { return dropsKnown_; }
   // Asks the worker's /stats for this capture's kernel drops (at exit).
   void fetchKernelDrops();
@@ -54,6 +57,12 @@ class HttpSource : public Source {
   enum class Attempt { Done, Failed, Refused, Stopped };
   using PieceSink = std::function<bool(std::span<const uint8_t>)>;
 
+  enum class PhaseEnd { Done, Stopped, HistoryOff };
+  // One request of the window (with retries); HistoryOff: the worker has no
+  // history, so the window is asked for live instead.
+  PhaseEnd runPhase(StreamFeeder& feeder, const WindowPhase& phase);
+  void setPhase(const WindowPhase& phase);
+  std::string errorText() const;  // the JSON error of a refusal, if any
   Attempt attempt(StreamFeeder& feeder);
   // Connect, request, response head, body: the whole of one attempt.
   Status exchange(HttpConnection& connection, StreamFeeder& feeder);
@@ -77,6 +86,10 @@ class HttpSource : public Source {
   void applyClockOffset(StreamFeeder& feeder);
 
   HttpSettings settings_;
+  CaptureParams params_;  // settings_.capture plus this phase's window
+  int64_t offsetNs_ = 0;  // the clock offset applied to this worker's timestamps
+  // X-Ddump-History-From: this worker's history begins after --since.
+  std::atomic<int64_t> historyFromNs_{0};
   std::mutex clientMutex_;
   std::condition_variable abortCv_;  // with clientMutex_: abort() was called
   std::unique_ptr<HttpConnection> connection_;  // guarded by clientMutex_

@@ -98,6 +98,18 @@ void MergeHub::onEnd(size_t stream, bool refused) {
   writerCv_.notify_one();
 }
 
+void MergeHub::setLive(size_t stream, bool live) {
+  if (pulling_) {
+    merger_.setLive(stream, live);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    inbox_.push_back(Event{live ? Event::Kind::Live : Event::Kind::Strict, stream, {}, {}, nowNs()});
+  }
+  writerCv_.notify_one();
+}
+
 void MergeHub::requestStop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -140,6 +152,10 @@ void MergeHub::applyEvents(std::vector<Event>& events) {
         break;
       case Event::Kind::End:
         merger_.close(e.stream);
+        break;
+      case Event::Kind::Live:
+      case Event::Kind::Strict:
+        merger_.setLive(e.stream, e.kind == Event::Kind::Live);
         break;
     }
   }

@@ -33,6 +33,10 @@ class MergeHub {
   // Queues `batch` and hands back a spent one in its place (or an empty one).
   bool onBatch(size_t stream, PacketBatch& batch);  // false: stop reading
   void onEnd(size_t stream, bool refused);           // refused: a 4xx answer
+  // The stream's next records are live (may be overtaken after --max-delay)
+  // or strict (a worker's history: never overtaken). Ordered with its
+  // header and batches.
+  void setLive(size_t stream, bool live);
 
   void requestStop();  // signals, --duration: drain and finish
 
@@ -49,7 +53,7 @@ class MergeHub {
 
  private:
   struct Event {
-    enum class Kind { Header, Batch, End } kind;
+    enum class Kind { Header, Batch, End, Live, Strict } kind;
     size_t stream;
     GlobalHeader header;
     PacketBatch batch;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "filter_expression.h"
+#include "time_spec.h"
 
 namespace ddump {
 namespace {
@@ -27,6 +28,11 @@ enum LongOnly {
   kVersion,
   kClockOffset,
   kAllowInsecureAuth,
+  kSince,
+  kUntil,
+  kTrigger,
+  kBefore,
+  kAfter,
 };
 
 uint64_t parseUnsigned(const char* text, const char* flag) {
@@ -92,6 +98,16 @@ void checkOutput(OutputConfig& out) {
   }
 }
 
+void checkWindow(const Options& o) {
+  if (o.sinceNs && o.untilNs && *o.untilNs <= *o.sinceNs) {
+    throw UsageError("--until must be later than --since");
+  }
+  if (o.trigger && (o.sinceNs || o.untilNs)) {
+    throw UsageError("--trigger sets the window itself (--before and --after); drop --since/--until");
+  }
+  if (!o.trigger && (o.beforeNs || o.afterNs)) throw UsageError("--before and --after need --trigger");
+}
+
 void applyOption(int opt, const char* arg, Options& o) {
   switch (opt) {
     case 'f': o.capture.filter = arg; break;
@@ -137,6 +153,14 @@ void applyOption(int opt, const char* arg, Options& o) {
     case 'z': o.output.postRotate = arg; break;
     case kAllowInsecureAuth: o.allowInsecureAuth = true; break;
     case kClockOffset: o.clockOffset = orUsage(parseClockOffset(arg), "--clock-offset"); break;
+    case kSince: o.sinceNs = orUsage(parseWhen(arg, o.startNs, "--since"), "--since"); break;
+    case kUntil: o.untilNs = orUsage(parseWhen(arg, o.startNs, "--until"), "--until"); break;
+    case kTrigger:
+      if (std::string(arg).empty()) throw UsageError("--trigger: empty filter expression");
+      o.trigger = arg;
+      break;
+    case kBefore: o.beforeNs = orUsage(parseDuration(arg), "--before"); break;
+    case kAfter: o.afterNs = orUsage(parseDuration(arg), "--after"); break;
     default: throw UsageError("unknown option (see ddump --help)");
   }
 }
@@ -197,9 +221,15 @@ Options parseOptions(int argc, char** argv) {
       {"version", no_argument, nullptr, kVersion},
       {"clock-offset", required_argument, nullptr, kClockOffset},
       {"allow-insecure-auth", no_argument, nullptr, kAllowInsecureAuth},
+      {"since", required_argument, nullptr, kSince},
+      {"until", required_argument, nullptr, kUntil},
+      {"trigger", required_argument, nullptr, kTrigger},
+      {"before", required_argument, nullptr, kBefore},
+      {"after", required_argument, nullptr, kAfter},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
+  o.startNs = wallClockNs();
   // Words after "--" are the filter expression. GNU getopt permutes options
   // before positionals (so "ddump h1 h2 -c 5" works) and moves "--" too, so
   // remember how many words followed it.
@@ -228,6 +258,7 @@ Options parseOptions(int argc, char** argv) {
   applyPositionals(words, firstAfterDashDash, o);
   if (o.certFile.empty() != o.keyFile.empty()) throw UsageError("--cert and --key go together");
   checkOutput(o.output);
+  checkWindow(o);
   return o;
 }
 
@@ -300,6 +331,24 @@ Output:
                           minus ours, in ms); none (default) leaves timestamps alone.
                           -v reports the estimates.
   A progress table is drawn on stderr when it is a terminal (not with -q).
+
+History (workers started with --history SIZE keep their recent past):
+      --since WHEN        start in the past: a duration ago (30s, 5m, 1h30m, as
+                          docker logs --since) or an RFC 3339 time
+                          (2026-12-01T12:00:00Z). Every worker is asked for the
+                          same absolute window (shifted by its clock offset with
+                          --clock-offset); the output is in time order from the
+                          oldest packet of any host, through history into live.
+                          A worker without history is asked live, with one line
+      --until WHEN        end there: as --since, or +DURATION from now (+1m)
+      --trigger EXPR      wait until EXPR (pcap-filter(7)) matches on any worker
+                          (only its first match crosses the network), print it,
+                          then capture every worker's [match - before,
+                          match + after] with the filter expression and exit.
+                          Useful without history too: the window then starts
+                          at the match
+      --before DURATION   history before the trigger (default 30s)
+      --after DURATION    time after the trigger (default 10s)
 
 Control:
   -c, --count N           stop after writing N packets

@@ -38,6 +38,16 @@ struct Options {
   double connectTimeoutSec = 10; // --connect-timeout: connect, TLS and response headers
   OutputConfig output;            // -F, -w, -C, -G, -W, -z
   ClockOffsetSetting clockOffset; // --clock-offset
+  // --since/--until (ns since the epoch, our clock), resolved at start-up
+  // against startNs, when the run began.
+  std::optional<int64_t> sinceNs;
+  std::optional<int64_t> untilNs;
+  int64_t startNs = 0;
+  // --trigger EXPR: wait for its first match on any worker, then capture
+  // [match - before, match + after] on all of them.
+  std::optional<std::string> trigger;
+  std::optional<int64_t> beforeNs;  // --before (default 30 s)
+  std::optional<int64_t> afterNs;   // --after (default 10 s)
   bool quiet = false;
   bool verbose = false;
   bool help = false;

@@ -77,6 +77,19 @@ bool writevAll(int fd, std::span<iovec> iov) {
 
 }  // namespace
 
+std::string Output::commentFor(size_t stream, uint64_t tsNs, std::span<const uint8_t> data) {
+  if (!comment_ || stream != comment_->stream) return {};
+  // Its own clock-offset estimate may differ from the stream's by a little.
+  constexpr uint64_t kSlackNs = 5'000'000;
+  const uint64_t d = tsNs > comment_->tsNs ? tsNs - comment_->tsNs : comment_->tsNs - tsNs;
+  if (d > kSlackNs || !std::equal(data.begin(), data.end(), comment_->data.begin(), comment_->data.end())) {
+    return {};
+  }
+  std::string text = std::move(comment_->text);
+  comment_.reset();
+  return text;
+}
+
 // One destination: a file (rotated or not) or stdout, in one format.
 class CaptureFile {
  public:
@@ -103,7 +116,7 @@ class CaptureFile {
     } else {
       const uint64_t ts = timestampNs(rec, header_.precision);
       ng_.appendPacket(interfaceFor(stream, data), ts, rec.len, data, {},
-                       epbFlagsFor(header_.linkType, data));
+                       epbFlagsFor(header_.linkType, data), owner_.commentFor(stream, ts, data));
     }
     size_ += pendingSize() - before;
     return WriteResult::Ok;

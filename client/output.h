@@ -45,6 +45,15 @@ struct StreamLabel {
 
 enum class WriteResult { Ok, Closed, Failed, Stop };
 
+// One packet to annotate in pcapng output (opt_comment): the one a stream
+// sent with these bytes at about this time (--trigger's match).
+struct PacketComment {
+  size_t stream = 0;
+  uint64_t tsNs = 0;
+  std::vector<uint8_t> data;
+  std::string text;
+};
+
 class CaptureFile;
 
 class Output {
@@ -57,6 +66,10 @@ class Output {
   // Reader threads: facts about a stream, before its records arrive.
   void setInterfaces(size_t stream, std::map<uint32_t, std::string> names);
   void setStreamPrecision(size_t stream, Precision precision);
+  // Before the run: the packet to annotate (pcapng), once.
+  void setPacketComment(PacketComment comment) { comment_ = std::move(comment); }
+  // The comment for this record, the first time it is written; else empty.
+  std::string commentFor(size_t stream, uint64_t tsNs, std::span<const uint8_t> data);
 
   // The writer thread. False from wantsStreams(): the stream list may be empty.
   bool wantsStreams() const { return !passThrough_; }
@@ -98,6 +111,7 @@ class Output {
   mutable std::mutex mutex_;
   std::vector<std::map<uint32_t, std::string>> interfaces_;
   std::vector<std::optional<Precision>> precisions_;
+  std::optional<PacketComment> comment_;  // the writer thread's
   // The writer thread's: which interface indexes of each stream have
   // interfaces of their own, in every file (rotated or per target) alike.
   std::vector<InterfaceCap> interfaceCaps_;

@@ -111,6 +111,7 @@ Config buildConfig(const Options& options) {
   config.http.connectTimeoutSec = options.connectTimeoutSec;
   config.http.retry = options.retry;
   config.http.clockOffset = options.clockOffset;
+  config.http.window = CaptureWindow{options.sinceNs, options.untilNs, options.startNs};
   if (options.output.format == OutputFormat::Pcapng) {
     // Interface names need the SLL2 header's interface index.
     if (!config.http.capture.linktype) config.http.capture.linktype = "sll2";
@@ -180,10 +181,14 @@ int Session::run() {
   const size_t limit = std::clamp(kQueueBudget / n, kMinStreamLimit, kMaxStreamLimit);
   output_ = std::make_unique<Output>(o.output, streamLabels());
   config_.http.output = output_.get();
+  if (config_.trigger) output_->setPacketComment(*config_.trigger);
   hub_ = std::make_unique<MergeHub>(mergerOptions, limit, *output_);
 
+  // A worker's history is merged strictly from the start (capture_window.h).
+  const auto phases = windowPhases(config_.http.window);
+  const bool historyFirst = !phases.empty() && phases.front().history;
   for (const Target& target : config_.targets) {
-    const size_t stream = hub_->addStream(target.kind != TargetKind::File);
+    const size_t stream = hub_->addStream(target.kind != TargetKind::File && !historyFirst);
     if (target.isUrl()) {
       sources_.push_back(std::make_unique<HttpSource>(stream, target, *hub_, config_.http));
     } else {
@@ -327,6 +332,7 @@ void Session::printSummary() const {
       line += ", " + std::to_string(source->kernelDrops()) + " dropped by kernel";
     }
     if (st.unconvertible > 0) line += ", " + std::to_string(st.unconvertible) + " unconvertible";
+    line += source->summaryNote();
     if (source->failed()) line += " (failed)";
     log::info(line);
     const std::string overflow = output_->interfaceOverflow(source->stream());

@@ -4,6 +4,7 @@
 // the exit status (0 all fine, 1 a target failed, 2 every target refused).
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "http_source.h"
@@ -17,6 +18,7 @@ struct Config {
   Options options;
   std::vector<Target> targets;
   HttpSettings http;
+  std::optional<PacketComment> trigger;  // --trigger's match, noted in pcapng output
 };
 
 // Throws UsageError / ConfigError (start-up only).

@@ -71,6 +71,8 @@ class Source {
   virtual void abort() {}  // from another thread: unblock run() soon
   virtual void watchdog(uint64_t /*steadyNowNs*/) {}  // periodic timeout check
   virtual uint64_t kernelDrops() const { return 0; }
+  // More for the target's summary line (", history from ..."), or empty.
+  virtual std::string summaryNote() const { return ""; }
 
   const Target& target() const { return target_; }
   size_t stream() const { return stream_; }

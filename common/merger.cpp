@@ -23,6 +23,15 @@ size_t Merger::addStream(bool live) {
   return index;
 }
 
+void Merger::setLive(size_t stream, bool live) {
+  Stream& s = streams_[stream];
+  if (s.live == live) return;
+  const bool marked = !s.closed && s.queue.empty();
+  if (marked) unmarkEmpty(stream);
+  s.live = live;
+  if (marked) markEmpty(stream);
+}
+
 Status Merger::checkCompatible(const GlobalHeader& header) const {
   const uint32_t link = header.linkType & kLinkTypeMask;
   if (!linkType_ || link == *linkType_) return Status::success();

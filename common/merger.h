@@ -60,6 +60,9 @@ class Merger {
   // merely slow, never idle), which keeps a file merge exact.
   size_t addStream(bool live);
   size_t streamCount() const { return streams_.size(); }
+  // Switches a stream between live and strict (never overtaken, as a file):
+  // a worker's history is merged strictly until it is complete.
+  void setLive(size_t stream, bool live);
 
   // Announces a stream's pcap global header (again after a reconnect). Fails
   // when it cannot be merged into the output already chosen; the stream is

@@ -165,7 +165,7 @@ Result<uint32_t> PcapngWriter::appendInterface(const PcapngInterface& interface)
 
 void PcapngWriter::appendPacket(uint32_t interfaceId, uint64_t tsNs, uint32_t origLen,
                                 std::span<const uint8_t> head, std::span<const uint8_t> tail,
-                                uint32_t flags) {
+                                uint32_t flags, const std::string& comment) {
   const Precision precision = interfaceId < interfaces_.size()
                                   ? interfaces_[interfaceId].precision
                                   : Precision::Micro;
@@ -177,12 +177,13 @@ void PcapngWriter::appendPacket(uint32_t interfaceId, uint64_t tsNs, uint32_t or
   bytes_.insert(bytes_.end(), head.begin(), head.end());
   bytes_.insert(bytes_.end(), tail.begin(), tail.end());
   putPadding();
+  if (!comment.empty()) putStringOption(kOptComment, comment);
   if (flags != 0) {
     uint8_t b[4];
     store32(b, flags, order_);
     putOption(kEpbFlags, b);
-    putEndOfOptions();
   }
+  if (flags != 0 || !comment.empty()) putEndOfOptions();
   endBlock(start);
 }
 

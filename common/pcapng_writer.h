@@ -81,9 +81,10 @@ class PcapngWriter {
   Result<uint32_t> appendInterface(const PcapngInterface& interface);
   // One packet; `head` and `tail` are concatenated (e.g. a rewritten link
   // header and the unchanged payload). `origLen` is the length on the wire.
+  // A non-empty `comment` becomes the packet's opt_comment.
   void appendPacket(uint32_t interfaceId, uint64_t tsNs, uint32_t origLen,
                     std::span<const uint8_t> head, std::span<const uint8_t> tail = {},
-                    uint32_t flags = 0);
+                    uint32_t flags = 0, const std::string& comment = {});
   void appendStatistics(uint32_t interfaceId, const PcapngStatistics& stats);
 
   size_t interfaceCount() const { return interfaces_.size(); }

@@ -200,7 +200,8 @@ std::string requestTarget(const Target& target, const CaptureParams& defaults) {
   const std::pair<const char*, const std::optional<std::string>*> extra[] = {
       {"filter", &defaults.filter},     {"interface", &defaults.interface},
       {"snaplen", &defaults.snaplen},   {"linktype", &defaults.linktype},
-      {"precision", &defaults.precision},
+      {"precision", &defaults.precision}, {"since", &defaults.since},
+      {"until", &defaults.until},         {"count", &defaults.count},
   };
   for (const auto& [key, value] : extra) {
     if (value->has_value() && !target.hasParam(key)) appendParam(query, key, **value);

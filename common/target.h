@@ -63,6 +63,9 @@ struct CaptureParams {
   std::optional<std::string> snaplen;
   std::optional<std::string> linktype;
   std::optional<std::string> precision;
+  std::optional<std::string> since;  // a window in the worker's history
+  std::optional<std::string> until;
+  std::optional<std::string> count;
 };
 
 // The request target "path?query" for a URL target, defaults merged in.
