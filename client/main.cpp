@@ -5,7 +5,35 @@
 #include "log.h"
 #include "options.h"
 #include "session.h"
+#include "time_spec.h"
 #include "tls.h"
+#include "trigger.h"
+#include "packet_summary.h"
+
+namespace {
+
+// --trigger: waits for the first match, says so, and sets the capture window
+// around it. False when no worker is left to wait on (or on Ctrl-C).
+bool armTrigger(ddump::Config& config) {
+  using namespace ddump;
+  const Options& o = config.options;
+  const auto hit = waitForTrigger(config.targets, config.http, *o.trigger);
+  if (!hit) {
+    log::error("trigger: no match (no worker left to wait on, or interrupted)");
+    return false;
+  }
+  log::info("trigger on " + config.targets[hit->target].display() + " at " +
+            formatRfc3339(hit->tsNs, 6) + ": " + summarizePacket(hit->linkType, hit->data, hit->len));
+  const int64_t before = o.beforeNs.value_or(30'000'000'000);
+  const int64_t after = o.afterNs.value_or(10'000'000'000);
+  config.http.window = CaptureWindow{hit->tsNs - before, hit->tsNs + after, wallClockNs()};
+  config.trigger = PacketComment{hit->target, static_cast<uint64_t>(hit->tsNs), hit->data,
+                                 "ddump trigger (--trigger " + *o.trigger + ") on " +
+                                     config.targets[hit->target].display()};
+  return true;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace ddump;
@@ -32,5 +60,6 @@ int main(int argc, char** argv) {
     log::error(std::string("start-up failed: ") + e.what());
     return 2;
   }
+  if (config.options.trigger && !armTrigger(config)) return 1;
   return Session(std::move(config)).run();
 }
