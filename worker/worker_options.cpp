@@ -187,7 +187,8 @@ HTTP API:
                    since and until (RFC 3339 time, or -DURATION / +DURATION
                    from now: since=-5m). since starts in the history
                    (--history) and continues live from the same capture:
-                   none missed, none twice; until ends the stream.
+                   none missed, none twice; its link type is sll (or
+                   sll2) on every interface. until ends the stream.
                    200 application/vnd.tcpdump.pcap, chunked; errors 4xx JSON.
   GET /interfaces  interfaces as JSON, like tcpdump -D
   GET /healthz     "ok"
