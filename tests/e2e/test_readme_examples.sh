@@ -6,9 +6,12 @@
 # so an edited example fails this test until the test is updated with it.
 #
 # The names the examples use (web1 web2 db1 db2 db3 host1 host2) are network
-# namespaces on one LAN, each running the README's worker line as written,
-# `ddump-worker --listen :8475`, as user nobody with the file capability the
-# README's `setcap` line gives (host2 also on :9000, for `host2:9000`). The
+# namespaces on one LAN, each running one of the README's worker lines as
+# written, as user nobody with the file capability the README's `setcap` line
+# gives: web1 web2 host2 `ddump-worker --listen :8475` (host2 also on :9000,
+# for `host2:9000`), db1 db2 db3 host1 the History section's line with
+# `--history`, which the History examples need and which serves the live
+# examples on those hosts as the plain line would. The
 # https ones (web1 web2 db1 host1 host2) also run the systemd unit's ExecStart
 # line (a unix socket, --exclude 'tcp port 8443') behind real nginx with
 # deploy/nginx/ddump.conf (paths only adapted, as test_deploy_nginx.sh does):
@@ -26,6 +29,12 @@
 # ended as a user would: SIGINT to ddump (Ctrl-C; only to ddump, so tcpdump
 # reads to EOF) or to curl. Assertions are on what the example printed or
 # wrote (tcpdump text, capinfos/tshark counts) and on every exit status.
+#
+# The History examples run first, while the rings hold nothing but what they
+# send, so their outputs can be counted exactly; each sends traffic before it
+# starts and proves that traffic is in its output. The past window
+# (--since 30s --until 20s) is timed by the clock, its subject: traffic 10 s
+# apart before, inside and after it.
 #
 # README lines NOT run here, and why:
 #   sudo bash deploy/demo.sh, sudo bash tests/run.sh: proven as written on a
@@ -92,9 +101,14 @@ EX_CLOCK='ddump -v --clock-offset auto db1 db2 -w merged.pcap'
 EX_CLOCK_SAYS='# ddump: http://db2:8475/capture: estimated clock offset +2000.3 ms +- 0.2 ms (best of 5 samples), applied'
 EX_DEPLOY='ddump --ca ca.crt --cert me.crt --key me.key https://alice@host1:8443 https://alice@host2:8443 | tcpdump -nr -'
 EX_TARGETS="ddump --targets workers.txt 'port 53' | tcpdump -nr -"
+EX_HWORKER='ddump-worker --listen :8475 --history 256m --history-snaplen 128   # on every host: the last 256 MiB of headers'
+EX_SINCE="ddump --since 30s db1 db2 'port 5432' | tcpdump -nr -              # the last 30 s of both, then live"
+EX_WINDOW='ddump --since 30s --until 20s db1 db2 -w incident.pcap             # the 10 s that ended 20 s ago, then exits'
+EX_TRIGGER="ddump --trigger 'tcp[tcpflags] & tcp-rst != 0' --before 30s --after 5s db1 db2 db3 -F pcapng -w rst.pcapng"
+EX_CURL_SINCE="curl -sN 'http://host1:8475/capture?since=-5m&filter=icmp' | tcpdump -nr -   # the last 5 minutes, then live"
 RUN=("$EX_HEADER" "$EX_SETCAP" "$EX_WORKER" "$EX_HOSTS" "$EX_MERGE" "$EX_CURL" "$EX_PCAPNG" "$EX_TSHARK"
      "$EX_TCPDUMP" "$EX_FILE" "$EX_PERHOST" "$EX_RING" "$EX_HOURLY" "$EX_CLOCK" "$EX_CLOCK_SAYS"
-     "$EX_DEPLOY" "$EX_TARGETS")
+     "$EX_DEPLOY" "$EX_TARGETS" "$EX_HWORKER" "$EX_SINCE" "$EX_WINDOW" "$EX_TRIGGER" "$EX_CURL_SINCE")
 # Not runnable here (see the header comment for why and what covers them).
 # shellcheck disable=SC1003  # a README line ends in a backslash
 NOT_RUN=(
@@ -138,6 +152,7 @@ declare -A IP=([web1]=10.213.30.11 [web2]=10.213.30.12 [db1]=10.213.30.21 [db2]=
 CL=10.213.30.99
 NAMES=(web1 web2 db1 db2 db3 host1 host2)
 HTTPS=(web1 web2 db1 host1 host2)
+declare -A HISTORY=([db1]=1 [db2]=1 [db3]=1 [host1]=1)   # run $EX_HWORKER
 members=("cl=$CL/24")
 for h in "${NAMES[@]}"; do
     ns_create "$h"
@@ -169,7 +184,9 @@ bash -c "$EX_SETCAP" || fail "[$EX_SETCAP] failed"
 assert_contains "$(getcap /usr/local/bin/ddump-worker)" "cap_net_raw=eip" "file capability after [$EX_SETCAP]"
 as_nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 for h in "${NAMES[@]}"; do
-    ns_spawn "$h" "worker_$h" "${as_nobody[@]}" bash -c "$EX_WORKER"
+    line=$EX_WORKER
+    [[ -n "${HISTORY[$h]+x}" ]] && line=$EX_HWORKER
+    ns_spawn "$h" "worker_$h" "${as_nobody[@]}" bash -c "$line"
 done
 ns_spawn host2 worker_host2_9000 "${as_nobody[@]}" bash -c "${EX_WORKER/:8475/:9000}"
 
@@ -217,13 +234,17 @@ done
 for h in "${NAMES[@]}"; do
     wait_for_log "worker_$h" 'info listening address=":8475"' 20 || fail "[$EX_WORKER] did not start on $h"
     assert_not_contains "$(cat "$(log_err "worker_$h")")" "running_as_root" "the worker on $h runs without root"
+    if [[ -n "${HISTORY[$h]+x}" ]]; then
+        wait_for_log "worker_$h" 'info history bytes=268435456 .*snaplen=128 ' 5 ||
+            fail "[$EX_HWORKER] on $h does not record 256 MiB of 128-byte records: $(cat "$(log_err "worker_$h")")"
+    fi
 done
 wait_for_log worker_host2_9000 'info listening address=":9000"' 20 || fail "worker on host2:9000 did not start"
 for h in "${HTTPS[@]}"; do
     wait_for_log "unit_$h" '"event":"listening"' 20 || fail "the unit's worker did not start on $h"
     wait_for_port "$h" 8443 20 || fail "nginx on $h did not listen: $(cat "$E2E_TMP/nginx-$h/nginx-error.log")"
 done
-pass "[$EX_SETCAP], [$EX_WORKER] as nobody on ${NAMES[*]}; the unit's worker + nginx on ${HTTPS[*]}"
+pass "[$EX_SETCAP], [$EX_WORKER] as nobody on web1 web2 host2, [$EX_HWORKER] on ${!HISTORY[*]}; the unit's worker + nginx on ${HTTPS[*]}"
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -345,6 +366,196 @@ printed_all() {
 }
 echo_req() { printf '> %s: ICMP echo request' "$(re "${IP[$1]}")"; }
 to_port() { printf '> %s\\.%s: ' "$(re "${IP[$1]}")" "$2"; }
+# curl_drained NAME N: host1's worker streamed N packets, none is in flight
+# (its socket sent everything, curl's has nothing unread) and the curl of
+# example NAME waits in poll, not between a read and its write to tcpdump:
+# Ctrl-C now cuts no record in half.
+curl_drained() {
+    local n pid sys
+    # From curl's namespace: /stats lists only the asking address's captures.
+    n=$(ns_exec cl curl -s --max-time 2 http://host1:8475/stats |
+        "$E2E_PYTHON" -c 'import json, sys; print(sum(c["packets"] for c in json.load(sys.stdin)["captures"]))') || return 1
+    (( n >= $2 )) || return 1
+    [[ -z "$(ns_exec host1 ss -Htn state established '( sport = :8475 )' | awk '$2 != 0')" ]] || return 1
+    [[ -z "$(ns_exec cl ss -Htn state established '( dport = :8475 )' | awk '$1 != 0')" ]] || return 1
+    pid=$(pgrep -g "$(pid_of "$1")" -x curl) || return 1
+    read -r sys _ <"/proc/$pid/syscall" || return 1
+    [[ " 7 23 232 270 271 281 " == *" $sys "* ]]   # x86_64 poll select epoll_wait pselect6 ppoll epoll_pwait
+}
+
+# at_least_ns T: the clock has reached T (ns since the epoch)
+at_least_ns() { (( $(date +%s%N) >= $1 )); }
+# history_stat HOST KEY: a number from the history object of HOST's /stats
+history_stat() {
+    ns_exec cl curl -s --max-time 2 "http://$1:8475/stats" |
+        "$E2E_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["history"][sys.argv[1]])' "$2"
+}
+# rfc3339_us NS: NS as ddump prints a time (UTC, microseconds, truncated)
+rfc3339_us() { printf '%s.%06dZ' "$(date -u -d "@$(( $1 / 1000000000 ))" +%Y-%m-%dT%H:%M:%S)" $(( $1 % 1000000000 / 1000 )); }
+
+# ---------------------------------------------------------------------------
+# History (first: the rings hold only what these examples send)
+# ---------------------------------------------------------------------------
+# Before the past window: datagrams that must stay out of it (30+ s old then).
+traffic early -n 10 udp:db1:17001 udp:db2:17001
+wait_exit traffic_early 30 || fail "traffic before the window did not end"
+early_done=$(date +%s%N)
+
+# --- the last 30 s of db1 and db2, then live --------------------------------
+# 10 connection attempts to each before ddump starts, 10 after: each host's
+# 10 SYNs and 10 RSTs from before the run must be in the output, once. Then
+# UDP to port 5432 (selected too) and other traffic flow until tcpdump, whose
+# output to a file is block-buffered, has printed all of them.
+traffic since_pre -n 10 tcp:db1:5432 tcp:db2:5432
+wait_exit traffic_since_pre 30 || fail "traffic before [$EX_SINCE] did not end"
+since_from=$(date +%s%N)
+start_example since "$EX_SINCE"
+wait_streams since 2
+since_to=$(date +%s%N)
+traffic since_post -n 10 tcp:db1:5432 tcp:db2:5432
+wait_exit traffic_since_post 30 || fail "traffic during [$EX_SINCE] did not end"
+traffic since_more udp:db1:5432 udp:db2:5432 icmp:db1 udp:db2:5433 tcp:db2:5433
+syns_of_both() {
+    local h
+    for h in db1 db2; do
+        (( $(lines "$(log_out since)" "$(to_port "$h" 5432)Flags \[S\]") >= 20 )) || return 1
+        (( $(lines "$(log_out since)" "IP $(re "${IP[$h]}")\\.5432 > .*Flags \[R") >= 20 )) || return 1
+    done
+}
+wait_for 30 syns_of_both || fail "[$EX_SINCE]: not 20 SYNs and RSTs of each host: $(cat "$(log_out since)")"
+stop_traffic since_more
+interrupt since ddump
+assert_eq "0 0" "$STATUS" "[$EX_SINCE] exit statuses after Ctrl-C"
+out=$(log_out since)
+err=$(cat "$(log_err since)")
+notes=""
+for h in db1 db2; do
+    assert_eq 20 "$(lines "$out" "IP $(re "$CL")\\.[0-9]+ $(to_port "$h" 5432)Flags \[S\]")" \
+        "[$EX_SINCE]: SYNs to $h:5432, 10 sent before the run and 10 during it, none twice"
+    assert_eq 20 "$(lines "$out" "IP $(re "${IP[$h]}")\\.5432 > $(re "$CL")\\.[0-9]+: Flags \[R")" \
+        "[$EX_SINCE]: RSTs from $h:5432, 10 before the run and 10 during it"
+    # The summary says where the history began when that is after since.
+    rec=$(history_stat "$h" recording_since_ns) || fail "no history in $h's /stats"
+    note=", history from $(rfc3339_us "$rec") (not as far back as --since)"
+    line=$(grep -F "ddump: http://$h:8475/capture: " <<<"$err" | grep ' packets, ') ||
+        fail "[$EX_SINCE]: no summary line for $h: $err"
+    if (( rec > since_to - 30000000000 )); then
+        assert_contains "$line" "$note" "[$EX_SINCE]: $h's history began after --since 30s"
+        notes+=", $h's summary: history from"
+    elif (( rec < since_from - 30000000000 )); then
+        assert_not_contains "$line" "history from" "[$EX_SINCE]: $h's history reaches back to --since 30s"
+        notes+=", $h's summary: no history from"
+    fi
+done
+assert_ge "$(lines "$out" "$(to_port db1 5432)UDP")" 1 "[$EX_SINCE]: UDP to db1:5432 ('port' is TCP or UDP)"
+assert_eq 0 "$(lines "$out" 'ICMP|\.5433[: ]')" "[$EX_SINCE]: ICMP or port 5433 lines"
+assert_eq "$(wc -l <"$out")" "$(lines "$out" '\.5432[: ]')" "[$EX_SINCE]: every line is port 5432"
+tcpdump_clean since
+printed_all since
+pass "[$EX_SINCE]: 20 SYNs and 20 RSTs of db1 and of db2, half of them from before the run$notes; exit 0 0"
+
+# --- curl: the last 5 minutes of host1's ICMP, then live ------------------------
+traffic curl_pre -n 10 icmp:host1
+wait_exit traffic_curl_pre 30 || fail "pings before [$EX_CURL_SINCE] did not end"
+start_example curl_since "$EX_CURL_SINCE"
+wait_for 20 grep -q '^reading from file -' "$(log_err curl_since)" ||
+    fail "[$EX_CURL_SINCE]: no pcap header: $(cat "$(log_err curl_since)")"
+traffic curl_post -n 10 icmp:host1 tcp:host1:5432
+wait_exit traffic_curl_post 30 || fail "pings during [$EX_CURL_SINCE] did not end"
+wait_for 20 curl_drained curl_since 40 || fail "[$EX_CURL_SINCE]: not all 40 ICMP packets were delivered"
+interrupt curl_since curl
+assert_eq "130 0" "$STATUS" "[$EX_CURL_SINCE] exit statuses after Ctrl-C"
+out=$(log_out curl_since)
+assert_eq 20 "$(lines "$out" "$(echo_req host1)")" "[$EX_CURL_SINCE]: echo requests, 10 sent before curl started"
+assert_eq 20 "$(lines "$out" "IP $(re "${IP[host1]}") > $(re "$CL"): ICMP echo reply")" "[$EX_CURL_SINCE]: echo replies"
+assert_eq 40 "$(wc -l <"$out")" "[$EX_CURL_SINCE]: lines, the pings only"
+# Two pinging processes, two ICMP ids: the 10 requests from before curl
+# started come first, then the 10 sent while it ran.
+ids=$(grep -E "$(echo_req host1)" "$out" | sed -E 's/.*, id ([0-9]+), seq ([0-9]+),.*/\1 \2/')
+first=$(head -1 <<<"$ids" | cut -d' ' -f1)
+last=$(tail -1 <<<"$ids" | cut -d' ' -f1)
+[[ "$first" != "$last" ]] || fail "[$EX_CURL_SINCE]: one ICMP id only: $ids"
+assert_eq "$(for i in $(seq 1 10); do echo "$first $i"; done; for i in $(seq 1 10); do echo "$last $i"; done)" \
+    "$ids" "[$EX_CURL_SINCE]: the earlier pings (seq 1-10), then the later ones (seq 1-10)"
+tcpdump_clean curl_since
+pass "[$EX_CURL_SINCE]: the 10 pings sent before curl started, then the 10 sent after, with replies"
+
+# --- trigger: a reset on db1, db2 or db3 --------------------------------------
+# Datagrams to each host before ddump starts (history, before the trigger)
+# and after the reset (after it): the output must hold both, of all three.
+traffic trig_pre -n 10 udp:db1:17010 udp:db2:17010 udp:db3:17010
+wait_exit traffic_trig_pre 30 || fail "traffic before [$EX_TRIGGER] did not end"
+start_example trigger "$EX_TRIGGER"
+for h in db1 db2 db3; do
+    wait_for_log "worker_$h" 'capture_start .*filter="tcp\[tcpflags\] & tcp-rst != 0"' 20 ||
+        fail "[$EX_TRIGGER]: $h was not asked for the trigger: $(cat "$(log_err trigger)")"
+done
+traffic fire -n 1 tcp:db2:5432   # a SYN to a closed port: db2 answers with the reset
+wait_exit traffic_fire 30 || fail "the connection attempt to db2 did not end"
+traffic trig_post -n 10 udp:db1:17011 udp:db2:17011 udp:db3:17011
+wait_exit traffic_trig_post 30 || fail "traffic after the trigger did not end"
+wait_exit trigger 40 || fail "[$EX_TRIGGER] did not end by itself after --after 5s: $(cat "$(log_err trigger)")"
+assert_eq 0 "$(cat trigger/.status)" "[$EX_TRIGGER] exit status: $(cat "$(log_err trigger)")"
+err=$(cat "$(log_err trigger)")
+said=$(grep '^ddump: trigger on ' <<<"$err") || fail "[$EX_TRIGGER]: no trigger line: $err"
+assert_eq 1 "$(wc -l <<<"$said")" "[$EX_TRIGGER]: trigger lines"
+[[ "$said" =~ ^ddump:\ trigger\ on\ http://db2:8475/capture\ at\ ([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z):\ IP\ $(re "${IP[db2]}")\.5432\ \>\ $(re "$CL")\.[0-9]+:\ Flags\ \[R\.\],\ seq\ 0,\ ack\ [0-9]+,\ win\ 0,\ length\ 0$ ]] ||
+    fail "[$EX_TRIGGER]: the trigger line does not name db2's reset: [$said]"
+t_said=${BASH_REMATCH[1]}
+f=trigger/rst.pcapng
+# The packet with a comment: db2's reset, at the time the line says.
+comments=$(tshark -r "$f" -Y frame.comment -T fields -e frame.interface_name -e ip.src -e tcp.srcport \
+    -e tcp.flags.reset -e frame.time_epoch -e frame.comment 2>/dev/null)
+assert_eq 1 "$(wc -l <<<"$comments")" "[$EX_TRIGGER]: packets with a comment: [$comments]"
+IFS=$'\t' read -r c_if c_src c_port c_rst c_time c_text <<<"$comments"
+assert_eq "db2:vlan ${IP[db2]} 5432 1" "$c_if $c_src $c_port $c_rst" "[$EX_TRIGGER]: the commented packet is db2's reset"
+assert_eq "ddump trigger (--trigger tcp[tcpflags] & tcp-rst != 0) on http://db2:8475/capture" "$c_text" \
+    "[$EX_TRIGGER]: the comment"
+frac=${c_time#*.}000000000
+t_ns=$(( ${c_time%.*} * 1000000000 + 10#${frac:0:9} ))
+assert_eq "$t_said" "$(rfc3339_us "$t_ns")" "[$EX_TRIGGER]: the line's time is the packet's"
+# Per host: its 10 earlier datagrams before the reset, its 10 later ones after it.
+sides=$(tshark -r "$f" -Y '(udp.dstport == 17010 or udp.dstport == 17011) and not icmp' -T fields \
+    -e frame.interface_name -e udp.dstport -e frame.time_epoch 2>/dev/null |
+    awk -v t="$c_time" '{ print $1, $2, ($3 < t ? "before" : "after") }' | sort | uniq -c | awk '{$1 = $1; print}')
+assert_eq "10 db1:vlan 17010 before
+10 db1:vlan 17011 after
+10 db2:vlan 17010 before
+10 db2:vlan 17011 after
+10 db3:vlan 17010 before
+10 db3:vlan 17011 after" "$sides" "[$EX_TRIGGER]: each host's datagrams on both sides of the reset"
+strict_order "$f"
+pass "[$EX_TRIGGER]: fired on db2's reset ($t_said), 10 datagrams of each host before it and 10 after, the reset commented; exit 0"
+
+# --- a window in the past: from 30 s ago to 20 s ago --------------------------
+# Datagrams before it (17001, sent first), inside it (17002) and after it
+# (17003): only those inside are in incident.pcap.
+wait_for 30 at_least_ns $(( early_done + 10500000000 )) || fail "the clock does not move"
+inside_from=$(date +%s%N)
+traffic inside -n 10 udp:db1:17002 udp:db2:17002
+wait_exit traffic_inside 30 || fail "traffic inside the window did not end"
+inside_to=$(date +%s%N)
+ready=$(( inside_to + 20500000000 ))
+(( ready > early_done + 30500000000 )) || ready=$(( early_done + 30500000000 ))
+wait_for 40 at_least_ns "$ready" || fail "the clock does not move"
+traffic after -n 10 udp:db1:17003 udp:db2:17003
+wait_exit traffic_after 30 || fail "traffic after the window did not end"
+# ddump must take its "30s ago" before the traffic inside is 30 s old.
+at_least_ns $(( inside_from + 28500000000 )) &&
+    fail "sending the datagrams after the window took until 1.5 s before those inside it are 30 s old: no time to start [$EX_WINDOW]"
+start_example window "$EX_WINDOW"
+wait_exit window 30 || fail "[$EX_WINDOW] did not end by itself: $(cat "$(log_err window)")"
+assert_eq 0 "$(cat window/.status)" "[$EX_WINDOW] exit status: $(cat "$(log_err window)")"
+f=window/incident.pcap
+valid_pcap "$f" >/dev/null
+for h in db1 db2; do
+    assert_eq 0 "$(pcap_count "$f" udp dst port 17001 and dst host "${IP[$h]}")" "[$EX_WINDOW]: $h's datagrams from before the window"
+    assert_eq 10 "$(pcap_count "$f" udp dst port 17002 and dst host "${IP[$h]}")" "[$EX_WINDOW]: $h's datagrams inside it"
+    assert_eq 0 "$(pcap_count "$f" udp dst port 17003 and dst host "${IP[$h]}")" "[$EX_WINDOW]: $h's datagrams from after it"
+done
+assert_not_contains "$(cat "$(log_err window)")" "history from" "[$EX_WINDOW]: both histories reach back to it"
+strict_order "$f"
+pass "[$EX_WINDOW]: the 10 datagrams to db1 and to db2 inside the window, none of those 10 s before or after it; ended by itself, exit 0"
 
 # ---------------------------------------------------------------------------
 # Header: three https workers, no --ca (SSL_CERT_FILE), 'tcp port 5432'
@@ -411,26 +622,11 @@ pass "[$EX_MERGE]: 300 + 200 packets, strict time order, the same records as mer
 # ---------------------------------------------------------------------------
 # Usage: curl works too
 # ---------------------------------------------------------------------------
-# curl_drained N: the worker streamed N packets, none is in flight (its socket
-# sent everything, curl's has nothing unread) and curl waits in poll, not
-# between a read and its write to tcpdump: Ctrl-C now cuts no record in half.
-curl_drained() {
-    local n pid sys
-    # From curl's namespace: /stats lists only the asking address's captures.
-    n=$(ns_exec cl curl -s --max-time 2 http://host1:8475/stats |
-        "$E2E_PYTHON" -c 'import json, sys; print(sum(c["packets"] for c in json.load(sys.stdin)["captures"]))') || return 1
-    (( n >= $1 )) || return 1
-    [[ -z "$(ns_exec host1 ss -Htn state established '( sport = :8475 )' | awk '$2 != 0')" ]] || return 1
-    [[ -z "$(ns_exec cl ss -Htn state established '( dport = :8475 )' | awk '$1 != 0')" ]] || return 1
-    pid=$(pgrep -g "$(pid_of curl)" -x curl) || return 1
-    read -r sys _ <"/proc/$pid/syscall" || return 1
-    [[ " 7 23 232 270 271 281 " == *" $sys "* ]]   # x86_64 poll select epoll_wait pselect6 ppoll epoll_pwait
-}
 start_example curl "$EX_CURL"
 wait_for 20 grep -q '^reading from file -' "$(log_err curl)" || fail "[$EX_CURL]: no pcap header: $(cat "$(log_err curl)")"
 traffic curl -n 20 icmp:host1 tcp:host1:5432 tcp:host1:8080
 wait_exit traffic_curl 30 || fail "traffic for curl did not end"
-wait_for 20 curl_drained 40 || fail "[$EX_CURL]: the 40 ICMP packets were not all delivered"
+wait_for 20 curl_drained curl 40 || fail "[$EX_CURL]: the 40 ICMP packets were not all delivered"
 interrupt curl curl
 assert_eq "130 0" "$STATUS" "[$EX_CURL] exit statuses after Ctrl-C (curl killed by SIGINT, tcpdump at EOF)"
 out=$(log_out curl)
