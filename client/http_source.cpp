@@ -60,7 +60,7 @@ HttpSource::HttpSource(size_t stream, Target target, MergeHub& hub, const HttpSe
 std::string HttpSource::summaryNote() const {
   const int64_t from = historyFromNs_;
   if (from == 0) return "";
-  return ", history from " + formatRfc3339(from - offsetNs_, 6) + " (not as far back as --since)";
+  return ", history from " + formatRfc3339(from - offsetNs_, 6) + " (after the start of the window)";
 }
 
 void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& connection) {

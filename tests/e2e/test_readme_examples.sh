@@ -436,7 +436,7 @@ for h in db1 db2; do
         "[$EX_SINCE]: RSTs from $h:5432, 10 before the run and 10 during it"
     # The summary says where the history began when that is after since.
     rec=$(history_stat "$h" recording_since_ns) || fail "no history in $h's /stats"
-    note=", history from $(rfc3339_us "$rec") (not as far back as --since)"
+    note=", history from $(rfc3339_us "$rec") (after the start of the window)"
     line=$(grep -F "ddump: http://$h:8475/capture: " <<<"$err" | grep ' packets, ') ||
         fail "[$EX_SINCE]: no summary line for $h: $err"
     if (( rec > since_to - 30000000000 )); then
