@@ -429,8 +429,18 @@ HttpSource::PhaseEnd HttpSource::runPhase(StreamFeeder& feeder, const WindowPhas
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (aborted_) return PhaseEnd::Stopped;
+    resumeAfter(feeder, phase);
     feeder.reset();
   }
+}
+
+void HttpSource::resumeAfter(const StreamFeeder& feeder, const WindowPhase& phase) {
+  // A capture from the ring, asked again from its start, would repeat what
+  // was merged already: the retry starts just after the newest record
+  // handed on (records of that same instant not yet received are lost).
+  if (!phase.sinceNs || feeder.newestNs() == 0) return;
+  const auto next = static_cast<int64_t>(feeder.newestNs()) + 1;
+  if (next > *phase.sinceNs) params_.since = workerTime(next, offsetNs_);
 }
 
 void HttpSource::abort() {

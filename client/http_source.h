@@ -62,6 +62,8 @@ class HttpSource : public Source {
   // history, so the window is asked for live instead.
   PhaseEnd runPhase(StreamFeeder& feeder, const WindowPhase& phase);
   void setPhase(const WindowPhase& phase);
+  // --retry of a capture with since=: go on after what was merged.
+  void resumeAfter(const StreamFeeder& feeder, const WindowPhase& phase);
   std::string errorText() const;  // the JSON error of a refusal, if any
   Attempt attempt(StreamFeeder& feeder);
   // Connect, request, response head, body: the whole of one attempt.

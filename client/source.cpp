@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -34,6 +35,7 @@ Status StreamFeeder::forward(std::span<const uint8_t> bytes, bool stable, bool m
 void StreamFeeder::flush() {
   if (!collector_.hasPackets()) return;
   PacketBatch batch = collector_.takeBatch();
+  newestNs_ = std::max(newestNs_, batch.maxTsNs());
   if (!hub_.onBatch(stream_, batch)) stopped_ = true;
   collector_.adopt(std::move(batch));  // the hub swapped in a spent batch
 }

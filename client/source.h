@@ -43,6 +43,8 @@ class StreamFeeder {
     collector_.setClockOffset(offsetNs);
   }
   bool stopped() const { return stopped_; }  // the hub wants no more
+  // The newest timestamp handed to the hub (our clock, ns; 0: none yet).
+  uint64_t newestNs() const { return newestNs_; }
   uint64_t packets() const { return decoder_.packets(); }
 
  private:
@@ -51,6 +53,7 @@ class StreamFeeder {
   StreamDecoder decoder_;
   BatchCollector collector_;
   bool stopped_ = false;
+  uint64_t newestNs_ = 0;
   int64_t clockOffsetNs_ = 0;
 
   static constexpr size_t kCoalesceBytes = 64 * 1024;
