@@ -15,8 +15,9 @@ packages=(
   # /etc/services and /etc/protocols, which libpcap reads for `port http` and
   # `proto \udp` in filters (only recommended by perl, so missing from a
   # minimal root); dnsmasq: a real DNS server that logs every query, which
-  # proves the worker resolves no names in filters (test_worker_filter_names.sh)
-  netbase dnsmasq-base
+  # proves the worker resolves no names in filters (test_worker_filter_names.sh);
+  # jq: the e2e tests read /stats as a user's script would
+  netbase dnsmasq-base jq
 )
 
 missing=()
