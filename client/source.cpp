@@ -25,6 +25,10 @@ Status StreamFeeder::forward(std::span<const uint8_t> bytes, bool stable, bool m
   const Status decoded = decoder_.feed(bytes, collector_);
   if (stable) collector_.setStableInput({});
   if (auto header = collector_.takeHeader()) {
+    // A savefile's header may understate its records' caplen (see
+    // stream_decoder.h): the snaplen announced covers every record decoded
+    // with it, i.e. the whole first chunk, so the output's header does too.
+    header->snaplen = decoder_.globalHeader().snaplen;
     if (Status merged = hub_.onHeader(stream_, *header); !merged) return merged;
   }
   // Records decoded before a failure are whole and valid: they still go out.
@@ -41,7 +45,7 @@ void StreamFeeder::flush() {
 }
 
 void StreamFeeder::reset() {
-  decoder_ = StreamDecoder{};
+  decoder_ = StreamDecoder{input_};
   collector_ = BatchCollector{};
   collector_.setClockOffset(clockOffsetNs_);
 }
@@ -63,7 +67,7 @@ bool FileSource::open(ReadAhead* readAhead) {
     hub_.onEnd(stream_, false);
     return false;
   }
-  feeder_ = std::make_unique<StreamFeeder>(stream_, hub_);
+  feeder_ = std::make_unique<StreamFeeder>(stream_, hub_, PcapInput::Savefile);
   if (readAhead != nullptr) {
     readAhead_ = readAhead;
     readAheadId_ = readAhead->addFile(fd_);

@@ -21,9 +21,12 @@
 namespace ddump {
 
 // Decoder + batching for one stream, bound to its hub stream index.
+// `input`: a worker's stream (strict) or a savefile (a file, FIFO or stdin,
+// read as libpcap and wiretap read it; see stream_decoder.h).
 class StreamFeeder {
  public:
-  StreamFeeder(size_t stream, MergeHub& hub) : stream_(stream), hub_(hub) {}
+  StreamFeeder(size_t stream, MergeHub& hub, PcapInput input = PcapInput::Stream)
+      : stream_(stream), hub_(hub), input_(input), decoder_(input) {}
 
   // Decodes and forwards; an error is the stream's (decoder or merge refusal).
   // `stable`: the bytes stay untouched until the batches made from them have
@@ -50,6 +53,7 @@ class StreamFeeder {
  private:
   size_t stream_;
   MergeHub& hub_;
+  PcapInput input_;
   StreamDecoder decoder_;
   BatchCollector collector_;
   bool stopped_ = false;

@@ -24,7 +24,7 @@ GlobalHeaderBytes encodeGlobalHeader(const GlobalHeader& header) {
   return out;
 }
 
-Result<GlobalHeader> decodeGlobalHeader(std::span<const uint8_t, kGlobalHeaderSize> bytes) {
+Result<GlobalHeader> parseGlobalHeader(std::span<const uint8_t, kGlobalHeaderSize> bytes) {
   GlobalHeader header;
   // The magic was written in the writer's byte order: try both.
   const uint32_t asLittle = load32(bytes.data(), ByteOrder::Little);
@@ -46,6 +46,13 @@ Result<GlobalHeader> decodeGlobalHeader(std::span<const uint8_t, kGlobalHeaderSi
   header.versionMinor = load16(&bytes[6], order);
   header.snaplen = load32(&bytes[16], order);
   header.linkType = load32(&bytes[20], order);
+  return header;
+}
+
+Result<GlobalHeader> decodeGlobalHeader(std::span<const uint8_t, kGlobalHeaderSize> bytes) {
+  auto parsed = parseGlobalHeader(bytes);
+  if (!parsed) return parsed;
+  const GlobalHeader& header = *parsed;
   // pcap-savefile(5): only major version 2 exists; minor 4 is current and
   // readers accept any minor under it, as libpcap does.
   if (header.versionMajor != 2 || header.versionMinor > 4) {

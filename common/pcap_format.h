@@ -53,6 +53,10 @@ using RecordHeaderBytes = std::array<uint8_t, kRecordHeaderSize>;
 
 // Writes thiszone and sigfigs as 0, as every modern writer does.
 GlobalHeaderBytes encodeGlobalHeader(const GlobalHeader& header);
+// The header as written: fails only on a bad magic (which gives byte order
+// and precision); version and snaplen are the caller's to judge.
+Result<GlobalHeader> parseGlobalHeader(std::span<const uint8_t, kGlobalHeaderSize> bytes);
+// parseGlobalHeader, then version 2.0-2.4 and snaplen <= kMaxSnaplen.
 Result<GlobalHeader> decodeGlobalHeader(std::span<const uint8_t, kGlobalHeaderSize> bytes);
 
 inline void encodeRecordHeader(const RecordHeader& header, ByteOrder order, uint8_t* out) {

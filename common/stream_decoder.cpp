@@ -48,7 +48,7 @@ size_t StreamDecoder::consumeGlobalHeader(std::span<const uint8_t> in, DecoderSi
   const size_t used = fillHeader(in, kGlobalHeaderSize);
   if (headerFill_ < kGlobalHeaderSize) return used;
   headerFill_ = 0;
-  auto decoded = decodeGlobalHeader(std::span<const uint8_t, kGlobalHeaderSize>(header_));
+  auto decoded = decodeHeader(std::span<const uint8_t, kGlobalHeaderSize>(header_));
   if (!decoded) {
     fail(decoded.error());
     return used;
@@ -57,6 +57,59 @@ size_t StreamDecoder::consumeGlobalHeader(std::span<const uint8_t> in, DecoderSi
   state_ = State::RecordHeader;
   sink.onGlobalHeader(global_);
   return used;
+}
+
+Result<GlobalHeader> StreamDecoder::decodeHeader(
+    std::span<const uint8_t, kGlobalHeaderSize> bytes) {
+  if (input_ == PcapInput::Stream) {
+    auto decoded = decodeGlobalHeader(bytes);
+    // snaplen 0 is "unspecified" to some writers; the caplen bound still holds.
+    if (decoded)
+      limit_ = decoded->snaplen == 0 ? maxCaplen_ : std::min(decoded->snaplen, maxCaplen_);
+    return decoded;
+  }
+  auto parsed = parseGlobalHeader(bytes);
+  if (!parsed) return parsed;
+  GlobalHeader& header = *parsed;
+  const uint16_t major = header.versionMajor;
+  const uint16_t minor = header.versionMinor;
+  // sf-pcap.c pcap_check_header(): 2.0-2.4, and 543.0 from DG/UX tcpdump
+  // (wiretap takes any major >= 2, but a version libpcap does not know may
+  // lay its records out otherwise, unlike a wrong snaplen).
+  if (!((major == 2 && minor <= 4) || (major == 543 && minor == 0))) {
+    return makeError(
+        ErrorCode::UnsupportedVersion,
+        "unsupported pcap version " + std::to_string(major) + "." + std::to_string(minor));
+  }
+  // Both readers: caplen and len were interchanged at 2.3 to match the BPF
+  // header; some 2.3 files still have the old order, and DG/UX wrote it.
+  if (major == 543 || minor < 3) {
+    lengths_ = Lengths::Swapped;
+  } else if (minor == 3) {
+    lengths_ = Lengths::SwappedIfCaplenLarger;
+  }
+  // pcap_adjust_snapshot(): 0 or an impossible snaplen means "the maximum".
+  if (header.snaplen == 0 || header.snaplen > maxCaplen_) header.snaplen = maxCaplen_;
+  limit_ = header.snaplen;
+  lenFree_ = true;
+  return parsed;
+}
+
+void StreamDecoder::placeLengths(RecordHeader& record) const {
+  if (lengths_ == Lengths::Swapped ||
+      (lengths_ == Lengths::SwappedIfCaplenLarger && record.caplen > record.len)) {
+    std::swap(record.caplen, record.len);
+  }
+}
+
+// A savefile record longer than the header's snaplen is read whole, as
+// wiretap reads it, and the snaplen reported from now on covers it. Only the
+// bound refuses it.
+bool StreamDecoder::admitLonger(const RecordHeader& record) {
+  if (input_ != PcapInput::Savefile || record.caplen > maxCaplen_) return false;
+  global_.snaplen = maxCaplen_;
+  limit_ = maxCaplen_;
+  return true;
 }
 
 size_t StreamDecoder::consumeRecordHeader(std::span<const uint8_t> in, DecoderSink& sink) {
@@ -77,8 +130,10 @@ size_t StreamDecoder::consumeRecordHeader(std::span<const uint8_t> in, DecoderSi
 void StreamDecoder::acceptRecordHeader(std::span<const uint8_t, kRecordHeaderSize> bytes,
                                        DecoderSink& sink) {
   record_ = decodeRecordHeader(bytes, global_.byteOrder);
+  if (lengths_ != Lengths::InPlace) placeLengths(record_);
   const uint32_t caplen = record_.caplen;
-  if (!recordFits(record_)) return fail(recordError());  // messages are built only on failure: this runs per packet
+  // Messages are built only on failure: this runs per packet.
+  if (!recordFits(record_) && !admitLonger(record_)) return fail(recordError());
   if (caplen == 0) {
     emit({}, sink);
     return;
@@ -103,7 +158,8 @@ Error StreamDecoder::recordError() const {
 
 size_t StreamDecoder::consumeBody(std::span<const uint8_t> in, DecoderSink& sink) {
   const size_t caplen = record_.caplen;
-  if (body_.empty() && in.size() >= caplen) {  // zero-copy fast path
+  // Zero-copy fast path, unless the header before the data was rewritten.
+  if (body_.empty() && in.size() >= caplen && lengths_ == Lengths::InPlace) {
     emit(in.first(caplen), sink);
     return caplen;
   }

@@ -8,6 +8,30 @@
 //
 // It never reads past the span it was given, never allocates more than one
 // record's caplen (bounded by maxCaplen), and once Failed it stays Failed.
+//
+// Who wrote the bytes decides how strictly records are judged (PcapInput).
+// A worker's stream is checked strictly. A savefile is read as libpcap's
+// savefile reader (sf-pcap.c, 1.10) and Wireshark's (wiretap/libpcap.c) read
+// it: old writers put wrong snaplens in file headers (libpcap's comment on
+// Solaris 2.3 and BUFMOD) and fuzzers write anything, and both readers take
+//   - a record longer than the header's snaplen: libpcap cuts it to the
+//     snaplen, wiretap keeps it whole ("not a fatal error, and packets that
+//     have one such packet probably have thousands"); here it is kept whole,
+//     and globalHeader().snaplen is raised to cover it;
+//   - a header snaplen of 0 or above the bound: libpcap's
+//     pcap_adjust_snapshot() takes max_snaplen_for_dlt() instead, wiretap
+//     keeps it; here it counts as the bound (no record can exceed that);
+//   - caplen > len: neither checks it in a 2.4 file;
+//   - versions 2.0-2.4 and 543.0 (DG/UX). Before 2.3, and in 543.0, caplen
+//     and len are in each other's place, and 2.3 files were written both
+//     ways: both readers swap them (in 2.3 when caplen > len), and so does
+//     this decoder.
+// Both refuse a record longer than their per-record maximum (libpcap
+// "invalid packet capture length", wiretap "File has %u-byte packet, bigger
+// than maximum"): the bound here is libpcap's MAXIMUM_SNAPLEN (262144) for
+// every link type, and it is what keeps one record's memory bounded. (Both
+// allow more for a few link types, D-Bus 128 MiB above all: such files are
+// refused here once a record passes 262144 bytes.)
 
 #include <cstdint>
 #include <span>
@@ -19,7 +43,10 @@
 namespace ddump {
 
 // A decoded record. `data` points into the decoder's input or its own buffer
-// and is valid only during the onPacket call.
+// and is valid only during the onPacket call. When it points into the input,
+// the 16 bytes before it are the record's header exactly as `header` says
+// (in the stream's byte order): a record whose header the decoder rewrote
+// comes from its own buffer, so a sink may keep input records in place.
 struct PacketView {
   RecordHeader header;
   std::span<const uint8_t> data;
@@ -32,11 +59,18 @@ class DecoderSink {
   virtual void onPacket(const PacketView& packet) = 0;
 };
 
+// Who wrote the bytes (see above).
+enum class PcapInput {
+  Stream,    // a worker's capture stream: strict checks
+  Savefile,  // a file, FIFO or stdin: read as libpcap and wiretap read it
+};
+
 class StreamDecoder {
  public:
   enum class State { GlobalHeader, RecordHeader, Body, Failed };
 
-  explicit StreamDecoder(uint32_t maxCaplen = kMaxSnaplen) : maxCaplen_(maxCaplen) {}
+  explicit StreamDecoder(PcapInput input = PcapInput::Stream, uint32_t maxCaplen = kMaxSnaplen)
+      : input_(input), maxCaplen_(maxCaplen) {}
 
   // Decodes as much of `bytes` as forms whole records, buffering the rest.
   // A template over the sink so that a `final` sink's onPacket is called
@@ -48,6 +82,8 @@ class StreamDecoder {
   Status finish();
 
   State state() const { return state_; }
+  // For a savefile, snaplen is raised to the bound once a record exceeded the
+  // header's (or was the bound already): it covers every record so far.
   const GlobalHeader& globalHeader() const { return global_; }
   uint64_t packets() const { return packets_; }
   uint64_t offset() const { return offset_; }
@@ -58,12 +94,18 @@ class StreamDecoder {
   template <class Sink>
   size_t consumeWholeRecords(std::span<const uint8_t> in, Sink& sink);
   size_t consumeSlowly(std::span<const uint8_t> in, DecoderSink& sink);
+  // Where caplen and len are in a record header (see above).
+  enum class Lengths { InPlace, Swapped, SwappedIfCaplenLarger };
+
+  Result<GlobalHeader> decodeHeader(std::span<const uint8_t, kGlobalHeaderSize> bytes);
+  // The per-record check, one compare in the usual case: caplen within
+  // limit_ (the snaplen, within maxCaplen), and within len unless lenFree_.
   bool recordFits(const RecordHeader& record) const {
-    const uint32_t caplen = record.caplen;
-    // snaplen 0 is "unspecified" to some writers; the caplen bound still holds.
-    return caplen <= maxCaplen_ && caplen <= record.len &&
-           (global_.snaplen == 0 || caplen <= global_.snaplen);
+    return record.caplen <= limit_ && (lenFree_ || record.caplen <= record.len);
   }
+  // A savefile record that recordFits refused may still be read (see above).
+  bool admitLonger(const RecordHeader& record);
+  void placeLengths(RecordHeader& record) const;
   size_t consumeBody(std::span<const uint8_t> in, DecoderSink& sink);
   size_t fillHeader(std::span<const uint8_t> in, size_t want);
   void acceptRecordHeader(std::span<const uint8_t, kRecordHeaderSize> bytes, DecoderSink& sink);
@@ -71,7 +113,11 @@ class StreamDecoder {
   void emit(std::span<const uint8_t> data, DecoderSink& sink);
   void fail(Error error);
 
+  PcapInput input_;
   uint32_t maxCaplen_;
+  uint32_t limit_ = 0;    // largest caplen recordFits lets through
+  bool lenFree_ = false;  // caplen > len is no error (a savefile)
+  Lengths lengths_ = Lengths::InPlace;
   State state_ = State::GlobalHeader;
   GlobalHeader global_;
   RecordHeader record_;
@@ -108,6 +154,10 @@ Status StreamDecoder::feed(std::span<const uint8_t> bytes, Sink& sink) {
 // past `in`; offset_ follows every record so errors name the right offset.
 template <class Sink>
 size_t StreamDecoder::consumeWholeRecords(std::span<const uint8_t> in, Sink& sink) {
+  // Records whose lengths must be put back in place are never handed out
+  // from the input (see PacketView): the slow path copies them.
+  if (lengths_ != Lengths::InPlace) [[unlikely]]
+    return 0;
   const uint8_t* at = in.data();
   const uint8_t* const end = in.data() + in.size();
   while (static_cast<size_t>(end - at) >= kRecordHeaderSize) {
@@ -115,11 +165,10 @@ size_t StreamDecoder::consumeWholeRecords(std::span<const uint8_t> in, Sink& sin
         std::span<const uint8_t, kRecordHeaderSize>(at, kRecordHeaderSize), global_.byteOrder);
     const size_t caplen = record.caplen;
     const size_t used = static_cast<size_t>(at - in.data());
-    if (!recordFits(record)) [[unlikely]] {
-      record_ = record;
-      fail(recordError());
+    // Anything unusual is left to the slow path, which admits or refuses it
+    // (acceptRecordHeader): no call in this loop but the sink's.
+    if (!recordFits(record)) [[unlikely]]
       return used;
-    }
     if (static_cast<size_t>(end - at) - kRecordHeaderSize < caplen) {
       record_ = record;
       state_ = State::Body;
