@@ -1,0 +1,78 @@
+#include "capture_decoder.h"
+
+#include "byte_order.h"
+
+namespace ddump {
+
+void PcapngToPcap::onSection(const PcapngSectionInfo&) { ++sections_; }
+
+void PcapngToPcap::onInterface(const PcapngInterfaceInfo& interface) {
+  if (error_) return;
+  if (!header_) {
+    GlobalHeader header;
+    header.linkType = interface.linkType;
+    header.snaplen = interface.snaplen == 0 ? kMaxSnaplen : interface.snaplen;
+    // Finer than microseconds stays finer (pcap's nanosecond format).
+    header.precision =
+        interface.clock.resolution.unitsPerSecond > 1'000'000 ? Precision::Nano : Precision::Micro;
+    header.byteOrder = hostByteOrder();
+    header_ = header;
+    sink_->onGlobalHeader(header);
+    return;
+  }
+  if (interface.linkType != header_->linkType) {
+    error_ = makeError(ErrorCode::Incompatible,
+                       "pcapng interface " + std::to_string(interface.id) + " of section " +
+                           std::to_string(sections_) + " has link type " +
+                           linkTypeName(interface.linkType) + ", the first one " +
+                           linkTypeName(header_->linkType) +
+                           ": one input of several link types cannot be merged");
+  }
+}
+
+void PcapngToPcap::onPacket(const PcapngPacketView& packet) {
+  if (error_ || !header_) return;
+  // An SPB has no timestamp (4.4): it keeps its place after its predecessor.
+  const uint64_t ts = packet.tsNs.value_or(lastTsNs_);
+  lastTsNs_ = ts;
+  RecordHeader header;
+  setTimestamp(header, ts, header_->precision);
+  header.caplen = packet.caplen;
+  header.len = packet.len;
+  record_.assign(packet.data.begin(), packet.data.end());
+  sink_->onPacket(PacketView{header, record_});
+}
+
+void PcapngToPcap::onStatistics(const PcapngStatisticsView& stats) {
+  // isb_ifdrop counts from the start of the capture: the latest one counts.
+  if (stats.interfaceDropped) drops_[{sections_, stats.interfaceId}] = *stats.interfaceDropped;
+}
+
+uint64_t PcapngToPcap::drops() const {
+  uint64_t total = 0;
+  for (const auto& [key, value] : drops_) total += value;
+  return total;
+}
+
+Status CaptureDecoder::feedPcapng(std::span<const uint8_t> bytes, DecoderSink& sink) {
+  adapter_.bind(sink);
+  if (adapter_.error()) return *adapter_.error();
+  Status status = pcapng_->feed(bytes, adapter_);
+  if (adapter_.error()) return *adapter_.error();
+  return status;
+}
+
+Status CaptureDecoder::finish() {
+  switch (format_) {
+    case Format::Pcap: return pcap_.finish();
+    case Format::Pcapng:
+      if (adapter_.error()) return *adapter_.error();
+      return pcapng_->finish();
+    case Format::Unknown: break;
+  }
+  if (magicFill_ == 0) return pcap_.finish();  // nothing at all: the decoder's own message
+  return makeError(ErrorCode::Truncated, "stream ended after " + std::to_string(magicFill_) +
+                                             " bytes, before a pcap or pcapng header");
+}
+
+}  // namespace ddump

@@ -1,0 +1,106 @@
+#pragma once
+// Any capture a user may hand ddump: pcap (pcap-savefile(5), every magic
+// StreamDecoder reads) or pcapng (draft-ietf-opsawg-pcapng), told apart by
+// the first four bytes, whatever a server's Content-Type or a file's name
+// says. Both come out as the same DecoderSink events, so everything after
+// the decoder (batches, merge, outputs) stays one path.
+//
+// pcapng becomes one pcap-like stream: the global header comes from the
+// first interface (its link type and snaplen; nanosecond precision when its
+// if_tsresol is finer than microseconds), every packet's timestamp is
+// converted with its own interface's if_tsresol and if_tsoffset, and a
+// packet block without a timestamp (SPB) takes its predecessor's. A pcap
+// output holds one link type: an interface of another link type is refused
+// with one line. ISB drop counts are summed for the summary.
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "pcapng_reader.h"
+#include "result.h"
+#include "stream_decoder.h"
+
+namespace ddump {
+
+// The pcapng events as DecoderSink events (see above).
+class PcapngToPcap final : public PcapngSink {
+ public:
+  void bind(DecoderSink& sink) { sink_ = &sink; }
+  void onSection(const PcapngSectionInfo& section) override;
+  void onInterface(const PcapngInterfaceInfo& interface) override;
+  void onPacket(const PcapngPacketView& packet) override;
+  void onStatistics(const PcapngStatisticsView& stats) override;
+  void onRawBlock(uint32_t, std::span<const uint8_t>) override {}
+  void onSkippedBlock(uint32_t, uint32_t) override {}
+
+  // The first refusal (another link type), if any: the stream stops there.
+  const std::optional<Error>& error() const { return error_; }
+  uint64_t drops() const;
+
+ private:
+  DecoderSink* sink_ = nullptr;
+  std::optional<GlobalHeader> header_;
+  uint32_t sections_ = 0;
+  uint64_t lastTsNs_ = 0;
+  std::vector<uint8_t> record_;  // the packet, copied: its 16 preceding bytes are no pcap header
+  std::map<std::pair<uint32_t, uint32_t>, uint64_t> drops_;  // (section, interface) -> isb_ifdrop
+  std::optional<Error> error_;
+};
+
+class CaptureDecoder {
+ public:
+  explicit CaptureDecoder(PcapInput input = PcapInput::Stream, uint32_t maxCaplen = kMaxSnaplen)
+      : pcap_(input, maxCaplen), maxCaplen_(maxCaplen) {}
+
+  template <class Sink>
+  Status feed(std::span<const uint8_t> bytes, Sink& sink);
+  Status finish();
+
+  bool isPcapng() const { return format_ == Format::Pcapng; }
+  uint64_t packets() const { return isPcapng() ? pcapng_->packets() : pcap_.packets(); }
+  // Packets the capturing interfaces dropped, from pcapng ISBs (isb_ifdrop).
+  uint64_t interfaceDrops() const { return isPcapng() ? adapter_.drops() : 0; }
+
+ private:
+  enum class Format { Unknown, Pcap, Pcapng };
+  Status feedPcapng(std::span<const uint8_t> bytes, DecoderSink& sink);
+
+  Format format_ = Format::Unknown;
+  std::array<uint8_t, 4> magic_{};
+  size_t magicFill_ = 0;
+  StreamDecoder pcap_;
+  uint32_t maxCaplen_;
+  std::unique_ptr<PcapngReader> pcapng_;
+  PcapngToPcap adapter_;
+};
+
+template <class Sink>
+Status CaptureDecoder::feed(std::span<const uint8_t> bytes, Sink& sink) {
+  if (format_ == Format::Pcap) return pcap_.feed(bytes, sink);
+  if (format_ == Format::Pcapng) return feedPcapng(bytes, sink);
+  // The first four bytes decide; they may arrive one at a time.
+  const size_t take = std::min(magic_.size() - magicFill_, bytes.size());
+  std::copy_n(bytes.begin(), take, magic_.begin() + static_cast<ptrdiff_t>(magicFill_));
+  magicFill_ += take;
+  if (magicFill_ < magic_.size()) return Status::success();
+  const std::span<const uint8_t> magic(magic_);
+  const std::span<const uint8_t> rest = bytes.subspan(take);
+  if (PcapngReader::isPcapngMagic(magic)) {
+    format_ = Format::Pcapng;
+    pcapng_ = std::make_unique<PcapngReader>(maxCaplen_);
+    if (Status s = feedPcapng(magic, sink); !s) return s;
+    return feedPcapng(rest, sink);
+  }
+  format_ = Format::Pcap;
+  // Copied out first: the magic's bytes are not input a sink may keep.
+  if (Status s = pcap_.feed(magic, sink); !s) return s;
+  return pcap_.feed(rest, sink);
+}
+
+}  // namespace ddump
