@@ -1,0 +1,163 @@
+#include "pcapng_section_decoder.h"
+
+#include <algorithm>
+#include <string>
+
+namespace ddump {
+namespace {
+
+// The room for packet data in an EPB, PB or SPB: its length less the fixed
+// fields and the trailer.
+uint32_t dataRoom(uint32_t type, uint32_t length) {
+  return length - static_cast<uint32_t>(pcapngMinimumLength(type));
+}
+
+size_t padded(size_t n) {
+  return (n + 3) & ~size_t{3};
+}
+
+Error caplenOverLimit(uint32_t caplen, uint32_t limit) {
+  return makeError(ErrorCode::CaplenTooLarge, "caplen " + std::to_string(caplen) +
+                                                  " exceeds the limit " + std::to_string(limit));
+}
+
+}  // namespace
+
+Status PcapngSectionDecoder::checkInterface(uint32_t id) const {
+  // 4.3, 4.6: "The interface ID MUST be valid".
+  if (id < interfaces_.size()) return Status::success();
+  return makeError(ErrorCode::DecoderFailed,
+                   "interface " + std::to_string(id) + " has no IDB in this section (" +
+                       std::to_string(interfaces_.size()) + " interfaces)");
+}
+
+// 4.4: an SPB's captured length is the least of its original length,
+// interface 0's snaplen (0: no limit) and the room in the block.
+uint32_t PcapngSectionDecoder::simpleCaplen(std::span<const uint8_t> block, uint32_t length,
+                                            ByteOrder order) const {
+  uint32_t caplen = std::min(load32(&block[8], order), dataRoom(kPcapngSpbType, length));
+  const uint32_t snaplen = interfaces_[0].snaplen;
+  return snaplen != 0 ? std::min(caplen, snaplen) : caplen;
+}
+
+Status PcapngSectionDecoder::checkFixed(uint32_t type, uint32_t length,
+                                        std::span<const uint8_t> fixed, ByteOrder order) const {
+  switch (type) {
+    case kPcapngEpbType:
+    case kPcapngPbType: {
+      const PcapngPacketHead head = decodePcapngPacketHead(type, fixed, order);
+      if (Status status = checkInterface(head.interfaceId); !status) return status;
+      const uint32_t room = dataRoom(type, length);
+      if (head.caplen > room) {
+        return makeError(ErrorCode::DecoderFailed, "caplen " + std::to_string(head.caplen) +
+                                                       " runs past the block (" +
+                                                       std::to_string(room) + " bytes of room)");
+      }
+      if (head.caplen > maxCaplen_) return caplenOverLimit(head.caplen, maxCaplen_);
+      return Status::success();
+    }
+    case kPcapngSpbType: {
+      // 4.4: an SPB belongs to the section's first interface.
+      if (interfaces_.empty()) {
+        return makeError(ErrorCode::DecoderFailed,
+                         "no IDB in this section for interface 0, which an SPB belongs to");
+      }
+      const uint32_t caplen = simpleCaplen(fixed, length, order);
+      if (caplen > maxCaplen_) return caplenOverLimit(caplen, maxCaplen_);
+      return Status::success();
+    }
+    case kPcapngIsbType:
+      return checkInterface(load32(&fixed[8], order));
+    default:
+      return Status::success();
+  }
+}
+
+Status PcapngSectionDecoder::read(uint32_t type, std::span<const uint8_t> block, ByteOrder order,
+                                  PcapngSink& sink) {
+  switch (type) {
+    case kPcapngShbType:
+      return readSection(block, order, sink);
+    case kPcapngIdbType:
+      return readInterface(block, order, sink);
+    case kPcapngEpbType:
+    case kPcapngPbType:
+    case kPcapngSpbType:
+      return readPacket(type, block, order, sink);
+    case kPcapngIsbType:
+      return readStatistics(block, order, sink);
+    case kPcapngNrbType:
+    case kPcapngDsbType:
+      sink.onRawBlock(type, block);
+      return Status::success();
+    default:
+      sink.onSkippedBlock(type, static_cast<uint32_t>(block.size()));
+      return Status::success();
+  }
+}
+
+Status PcapngSectionDecoder::readSection(std::span<const uint8_t> block, ByteOrder order,
+                                         PcapngSink& sink) {
+  auto section = decodePcapngSection(block, order);
+  if (!section) return section.error();
+  interfaces_.clear();  // 4.2: Interface IDs are unique only inside a section
+  ++sections_;
+  sink.onSection(*section);
+  return Status::success();
+}
+
+Status PcapngSectionDecoder::readInterface(std::span<const uint8_t> block, ByteOrder order,
+                                           PcapngSink& sink) {
+  auto info = decodePcapngInterface(block, order);
+  if (!info) return info.error();
+  info->id = static_cast<uint32_t>(interfaces_.size());
+  interfaces_.push_back({info->linkType, info->snaplen, info->clock});
+  sink.onInterface(*info);
+  return Status::success();
+}
+
+Status PcapngSectionDecoder::readPacket(uint32_t type, std::span<const uint8_t> block,
+                                        ByteOrder order, PcapngSink& sink) {
+  PcapngPacketView packet;
+  packet.blockType = type;
+  comments_.clear();
+  const size_t dataAt = pcapngFixedSize(type);
+  const auto length = static_cast<uint32_t>(block.size());
+  if (type == kPcapngSpbType) {
+    packet.len = load32(&block[8], order);  // no timestamp, no options (4.4)
+    packet.caplen = simpleCaplen(block, length, order);
+  } else {
+    const PcapngPacketHead head = decodePcapngPacketHead(type, block, order);
+    packet.interfaceId = head.interfaceId;
+    auto ts = interfaces_[head.interfaceId].clock.toNs(head.tsUnits);
+    if (!ts) return ts.error();
+    packet.tsNs = *ts;
+    packet.caplen = head.caplen;
+    // 4.3: a reader MAY raise an original length below the captured one,
+    // so every consumer may count on caplen <= len as in a pcap record.
+    packet.len = std::max(head.len, head.caplen);
+    packet.dropCount = head.dropCount;
+    const size_t optionsAt = dataAt + padded(head.caplen);
+    const auto options = block.subspan(optionsAt, block.size() - 4 - optionsAt);
+    Status status = decodePcapngPacketOptions(type, options, order, packet, comments_);
+    if (!status) return status;
+  }
+  packet.linkType = interfaces_[packet.interfaceId].linkType;
+  packet.data = block.subspan(dataAt, packet.caplen);
+  packet.comments = comments_;
+  ++packets_;
+  sink.onPacket(packet);
+  return Status::success();
+}
+
+Status PcapngSectionDecoder::readStatistics(std::span<const uint8_t> block, ByteOrder order,
+                                            PcapngSink& sink) {
+  comments_.clear();
+  const Interface& interface = interfaces_[load32(&block[8], order)];
+  auto stats = decodePcapngStatistics(block, order, interface.clock, comments_);
+  if (!stats) return stats.error();
+  sink.onStatistics(*stats);
+  return Status::success();
+}
+
+}  // namespace ddump
