@@ -28,7 +28,7 @@ size_t ReadAhead::addFile(int fd) {
   std::lock_guard<std::mutex> lock(mutex_);
   const size_t id = files_.size();
   File& file = files_.emplace_back();
-  file.fd = fd;
+  file.reader = readerFor(fd);
   file.slots.resize(kBuffersPerFile);
   const size_t perFile = kBuffersPerFile * bufferBytes_;
   if (arenas_.empty() || arenaUsed_ + perFile > arenas_.back().size()) {
@@ -46,6 +46,18 @@ size_t ReadAhead::addFile(int fd) {
   return id;
 }
 
+// A regular file's reads never wait, so each fills its whole chunk. The
+// compressed input is read in pieces no larger than a chunk: with many
+// files the chunks shrink within the budget, and so does this.
+std::unique_ptr<InputReader> ReadAhead::readerFor(int fd) const {
+  auto readFd = [fd](uint8_t* into, size_t size) -> ssize_t {
+    const ssize_t n = ::read(fd, into, size);
+    return n < 0 ? -errno : n;
+  };
+  return std::make_unique<InputReader>(readFd, true,
+                                       std::min(bufferBytes_, InputReader::kInputBytes));
+}
+
 void ReadAhead::queueRead(size_t id, size_t slot) {
   files_[id].slots[slot].done = false;
   jobs_.push_back(Job{id, slot});
@@ -60,12 +72,13 @@ ReadAhead::Chunk ReadAhead::next(size_t id) {
   if (file.holding && !file.ended) queueRead(id, (file.next + n - 1) % n);
   file.holding = false;
   doneCv_.wait(lock, [&] { return file.slots[file.next].done; });
-  const Slot& slot = file.slots[file.next];
+  Slot& slot = file.slots[file.next];
   Chunk chunk;
-  if (slot.bytes > 0) {
-    chunk.bytes = {slot.buffer, static_cast<size_t>(slot.bytes)};
+  if (slot.got.bytes > 0) {
+    chunk.bytes = {slot.buffer, slot.got.bytes};
   } else {
-    chunk.error = slot.error;
+    chunk.error = slot.got.error;
+    chunk.damage = std::move(slot.got.damage);
     file.ended = true;  // reads already queued behind it are harmless
   }
   file.holding = true;
@@ -81,6 +94,7 @@ void ReadAhead::closeFile(size_t id) {
   std::erase_if(jobs_, [id](const Job& job) { return job.file == id; });
   doneCv_.wait(lock, [&] { return !(reading_ && readingFile_ == id); });
   file.slots.clear();
+  file.reader.reset();  // a decompressor's state and input buffer
 }
 
 void ReadAhead::run() {
@@ -90,21 +104,17 @@ void ReadAhead::run() {
     if (stop_) return;
     const Job job = jobs_.front();
     jobs_.pop_front();
-    const int fd = files_[job.file].fd;
+    // The reader object does not move when files_ grows (it is on the heap).
+    InputReader* reader = files_[job.file].reader.get();
     uint8_t* buffer = files_[job.file].slots[job.slot].buffer;
     reading_ = true;
     readingFile_ = job.file;
     lock.unlock();
-    ssize_t bytes = -1;
-    do {
-      bytes = ::read(fd, buffer, bufferBytes_);
-    } while (bytes < 0 && errno == EINTR);
-    const int error = bytes < 0 ? errno : 0;
+    InputReader::Got got = reader->read({buffer, bufferBytes_});
     lock.lock();
     reading_ = false;
     Slot& slot = files_[job.file].slots[job.slot];
-    slot.bytes = bytes;
-    slot.error = error;
+    slot.got = std::move(got);
     slot.done = true;
     doneCv_.notify_all();
   }

@@ -13,6 +13,11 @@
 // the merge keeps records as views into it (PacketBatch::addView) until then.
 // Reads of one file happen in order (one thread, jobs in FIFO order), so the
 // plain read() offset is the file's order.
+//
+// Every file is read through an InputReader: a gzip or zstd file (told by its
+// first bytes) is decompressed here, on this thread, straight into the
+// chunk buffers, so its records are views into stable decompressed chunks
+// exactly as a plain file's are, and the merging thread does no more work.
 
 #include <sys/types.h>
 
@@ -22,10 +27,12 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "huge_buffer.h"
+#include "input_reader.h"
 
 namespace ddump {
 
@@ -33,7 +40,10 @@ class ReadAhead {
  public:
   // `files`: how many will be added; it sizes the buffers so that the whole
   // read-ahead stays within kMemoryBudget (beyond 2048 files the 16 KiB floor
-  // wins: 32 KiB a file).
+  // wins: 32 KiB a file). A compressed file costs more: an input buffer no
+  // larger than a chunk and the codec's state (zlib ~45 KiB; libzstd ~160
+  // KiB plus the frame's window: at most 8 MiB up to zstd -19, 128 MiB for
+  // --ultra or --long frames, refused beyond).
   explicit ReadAhead(size_t files);
   ~ReadAhead();  // waits for a read in progress, then stops the thread
   ReadAhead(const ReadAhead&) = delete;
@@ -47,6 +57,7 @@ class ReadAhead {
   struct Chunk {
     std::span<const uint8_t> bytes;  // empty at the end of the file
     int error = 0;                   // errno of a failed read, else 0
+    std::string damage;              // what was wrong with compressed data, else empty
   };
   // The file's next chunk, waiting for its read if it is not done yet. The
   // previous chunk of the file is given back to be read into: its bytes must
@@ -70,11 +81,10 @@ class ReadAhead {
   struct Slot {
     uint8_t* buffer = nullptr;  // bufferBytes_ inside one of arenas_
     bool done = false;          // its read finished (result below)
-    ssize_t bytes = 0;
-    int error = 0;
+    InputReader::Got got;
   };
   struct File {
-    int fd = -1;
+    std::unique_ptr<InputReader> reader;  // used by the reading thread only
     std::vector<Slot> slots;
     size_t next = 0;       // slot the consumer takes next
     bool holding = false;  // the consumer holds the slot before `next`
@@ -88,6 +98,7 @@ class ReadAhead {
 
   void run();
   void queueRead(size_t id, size_t slot);  // mutex held
+  std::unique_ptr<InputReader> readerFor(int fd) const;
 
   size_t bufferBytes_;
   // The buffers of many files in one area each (huge pages: a few faults,

@@ -1,6 +1,7 @@
 #include "source.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -73,6 +74,17 @@ bool FileSource::open(ReadAhead* readAhead) {
     readAheadId_ = readAhead->addFile(fd_);
   } else {
     buffer_.resize(256 * 1024);
+    // A FIFO or a pipe on stdin waits for its writer: hand out what there
+    // is. A regular file (here when other targets are not files) never waits.
+    struct stat st {};
+    const bool regular = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+    const int fd = fd_;
+    reader_ = std::make_unique<InputReader>(
+        [fd](uint8_t* into, size_t size) -> ssize_t {
+          const ssize_t n = ::read(fd, into, size);
+          return n < 0 ? -errno : n;
+        },
+        regular);
   }
   state_ = TargetState::Streaming;
   return true;
@@ -87,6 +99,8 @@ bool FileSource::pump() {
   const ReadAhead::Chunk chunk = readChunk();
   if (chunk.error != 0) {
     fail(std::string("read error: ") + std::strerror(chunk.error));
+  } else if (!chunk.damage.empty()) {
+    fail(chunk.damage);  // the records before it went out with earlier chunks
   } else if (chunk.bytes.empty()) {
     if (Status s = feeder_->finish(); !s) fail(s.error().message);
   } else if (Status s = feeder_->feed(chunk.bytes, readAhead_ != nullptr); !s) {
@@ -100,12 +114,8 @@ bool FileSource::pump() {
 
 ReadAhead::Chunk FileSource::readChunk() {
   if (readAhead_ != nullptr) return readAhead_->next(readAheadId_);
-  ssize_t n = -1;
-  do {
-    n = ::read(fd_, buffer_.data(), buffer_.size());
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return {{}, errno};
-  return {{buffer_.data(), static_cast<size_t>(n)}, 0};
+  InputReader::Got got = reader_->read(buffer_);
+  return {{buffer_.data(), got.bytes}, got.error, std::move(got.damage)};
 }
 
 void FileSource::end() {

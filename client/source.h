@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "input_reader.h"
 #include "merge_hub.h"
 #include "packet_batch.h"
 #include "progress_table.h"
@@ -101,7 +102,8 @@ class Source {
 
 // A file, FIFO or stdin. run() reads it on its own thread; when every target
 // is a regular file the hub instead pulls it chunk by chunk on the merging
-// thread (open(), then pump() until it returns false).
+// thread (open(), then pump() until it returns false). gzip and zstd inputs
+// are decompressed as they are read (InputReader: by their first bytes).
 class FileSource : public Source {
  public:
   using Source::Source;
@@ -125,6 +127,7 @@ class FileSource : public Source {
   bool ended_ = false;
   ReadAhead* readAhead_ = nullptr;  // pulled: chunks come from here
   size_t readAheadId_ = 0;
+  std::unique_ptr<InputReader> reader_;  // not pulled: chunks come from here
   std::unique_ptr<StreamFeeder> feeder_;
   std::vector<uint8_t> buffer_;
 };

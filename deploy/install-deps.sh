@@ -8,6 +8,9 @@ packages=(
   # build
   cmake g++ make pkg-config clang libclang-rt-14-dev
   libcpp-httplib-dev libpcap-dev libssl-dev nlohmann-json3-dev catch2
+  # compressed capture files: zlib (gzip) and libzstd, with the zstd tool
+  # that makes the tests' .zst files (gzip is in every Debian root)
+  zlib1g-dev libzstd-dev zstd
   # run and test: real tcpdump/tshark/capinfos, namespaces, nginx, certificates,
   # adduser (the package's postinst makes the proxy's user with it)
   tcpdump tshark wireshark-common iproute2 iputils-ping procps psmisc curl openssl
