@@ -3,7 +3,10 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -51,6 +54,22 @@ std::map<uint32_t, std::string> interfaceNames(const std::string& body) {
   return names;
 }
 
+// What a capture may be served as: the format itself is told by its magic
+// (capture_decoder.h), whatever the server says.
+bool captureContentType(const std::string& type) {
+  for (const char* accepted : {kPcapContentType, kPcapngContentType, "application/octet-stream"}) {
+    const size_t n = std::strlen(accepted);
+    const bool same = type.size() >= n && std::equal(accepted, accepted + n, type.begin(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
+    if (same &&
+        (type.size() == n || type[n] == ';' || type[n] == ' ')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 HttpSource::HttpSource(size_t stream, Target target, MergeHub& hub, const HttpSettings& settings)
@@ -79,9 +98,10 @@ void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& 
   headerDeadlineNs_.exchange(0);  // from here on a stream may be silent for hours
   streaming_ = true;
   state_ = TargetState::Streaming;
-  if (contentType_.rfind(kPcapContentType, 0) != 0) {
-    streamError_ = "unexpected Content-Type '" + printable(contentType_, 80) +
-                   "' (expected " + kPcapContentType + "): not a ddump worker stream";
+  if (!captureContentType(contentType_)) {
+    streamError_ = "unexpected Content-Type '" + printable(contentType_, 80) + "' (expected " +
+                   kPcapContentType + ", " + kPcapngContentType +
+                   " or application/octet-stream): not a capture";
     return;
   }
   if (!log::verbose()) return;
@@ -194,7 +214,8 @@ Status HttpSource::exchange(HttpConnection& connection, StreamFeeder& feeder) {
   }
   GetRequest request{target_.hostField(),
                      requestTarget(target_, params_),
-                     {{"Accept", kPcapContentType}, {"User-Agent", kUserAgent}},
+                     {{"Accept", std::string(kPcapContentType) + ", " + kPcapngContentType},
+                      {"User-Agent", kUserAgent}},
                      target_.hasUser,
                      target_.user,
                      target_.password};

@@ -46,7 +46,7 @@ void StreamFeeder::flush() {
 }
 
 void StreamFeeder::reset() {
-  decoder_ = StreamDecoder{input_};
+  decoder_ = CaptureDecoder{input_};
   collector_ = BatchCollector{};
   collector_.setClockOffset(clockOffsetNs_);
 }
@@ -120,6 +120,7 @@ ReadAhead::Chunk FileSource::readChunk() {
 
 void FileSource::end() {
   ended_ = true;
+  if (feeder_) drops_ = feeder_->interfaceDrops();
   if (readAhead_ != nullptr) readAhead_->closeFile(readAheadId_);  // before its fd closes
   file_.reset();
   fd_ = -1;

@@ -1,6 +1,6 @@
 #pragma once
 // A target being read: a file, stdin or a worker URL. Each runs on its own
-// thread, decodes only through StreamDecoder (the bytes are untrusted) and
+// thread, decodes only through CaptureDecoder (pcap or pcapng; the bytes are untrusted) and
 // hands header and batches to the MergeHub. A failure ends this target alone
 // with one stderr line naming it (credentials masked) and the reason.
 
@@ -15,6 +15,7 @@
 #include "packet_batch.h"
 #include "progress_table.h"
 #include "read_ahead.h"
+#include "capture_decoder.h"
 #include "stream_decoder.h"
 #include "target.h"
 #include "unique_fd.h"
@@ -50,12 +51,13 @@ class StreamFeeder {
   // The newest timestamp handed to the hub (our clock, ns; 0: none yet).
   uint64_t newestNs() const { return newestNs_; }
   uint64_t packets() const { return decoder_.packets(); }
+  uint64_t interfaceDrops() const { return decoder_.interfaceDrops(); }  // pcapng ISBs
 
  private:
   size_t stream_;
   MergeHub& hub_;
   PcapInput input_;
-  StreamDecoder decoder_;
+  CaptureDecoder decoder_;  // pcap or pcapng, by the magic
   BatchCollector collector_;
   bool stopped_ = false;
   uint64_t newestNs_ = 0;
@@ -118,9 +120,13 @@ class FileSource : public Source {
   // decode error, or the hub wants no more), after telling the hub.
   bool pump();
 
+  // Packets the capturing interfaces dropped, from a pcapng file's ISBs.
+  uint64_t kernelDrops() const override { return drops_; }
+
  private:
   ReadAhead::Chunk readChunk();  // the next chunk, from the read-ahead or read here
   void end();
+  std::atomic<uint64_t> drops_{0};
 
   UniqueFd file_;  // the opened file; stdin is borrowed, not owned
   int fd_ = -1;    // what is read: file_ or STDIN_FILENO

@@ -39,6 +39,7 @@ class PcapngToPcap final : public PcapngSink {
   void onRawBlock(uint32_t, std::span<const uint8_t>) override {}
   void onSkippedBlock(uint32_t, uint32_t) override {}
 
+  const std::optional<GlobalHeader>& header() const { return header_; }
   // The first refusal (another link type), if any: the stream stops there.
   const std::optional<Error>& error() const { return error_; }
   uint64_t drops() const;
@@ -63,6 +64,10 @@ class CaptureDecoder {
   Status finish();
 
   bool isPcapng() const { return format_ == Format::Pcapng; }
+  // The header announced (a savefile's snaplen as StreamDecoder corrects it).
+  GlobalHeader globalHeader() const {
+    return isPcapng() ? adapter_.header().value_or(GlobalHeader{}) : pcap_.globalHeader();
+  }
   uint64_t packets() const { return isPcapng() ? pcapng_->packets() : pcap_.packets(); }
   // Packets the capturing interfaces dropped, from pcapng ISBs (isb_ifdrop).
   uint64_t interfaceDrops() const { return isPcapng() ? adapter_.drops() : 0; }

@@ -25,6 +25,7 @@ inline constexpr uint32_t kMaxSnaplen = 262144;
 
 // The media type of a pcap stream (IANA: application/vnd.tcpdump.pcap).
 inline constexpr const char* kPcapContentType = "application/vnd.tcpdump.pcap";
+inline constexpr const char* kPcapngContentType = "application/x-pcapng";
 
 inline constexpr uint32_t kLinkTypeEthernet = 1;
 inline constexpr uint32_t kLinkTypeLinuxSll = 113;
