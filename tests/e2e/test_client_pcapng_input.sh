@@ -34,7 +34,7 @@ same_records stdin.pcap a.pcap "pcapng on stdin"
 
 # --- HTTP: a server that says application/octet-stream -------------------------
 mkdir www && cp b.pcapng www/b.pcapng
-spawn www "$E2E_PYTHON" -m http.server 0 --bind 127.0.0.1 --directory www
+spawn www "$E2E_PYTHON" -u -m http.server 0 --bind 127.0.0.1 --directory www
 wait_for_log www 'Serving HTTP on 127.0.0.1 port [0-9]+' 10 || fail "http.server did not start"
 port=$(grep -hoE 'port [0-9]+' "$(log_out www)" "$(log_err www)" 2>/dev/null | head -1 | grep -oE '[0-9]+')
 type=$(curl -sI "http://127.0.0.1:$port/b.pcapng" | tr -d '\r' | sed -n 's/^Content-[Tt]ype: //p')
