@@ -12,7 +12,6 @@ using Clock = std::chrono::steady_clock;
 // capture whose filter matches nothing is freed soon after the client leaves.
 constexpr auto kAliveCheckInterval = std::chrono::milliseconds(100);
 constexpr int kPollTimeoutMs = 10;
-constexpr size_t kWriteSlice = 64 * 1024;
 constexpr size_t kMaxBatchBytes = 1024 * 1024;
 constexpr auto kStatsInterval = std::chrono::seconds(1);
 
@@ -49,27 +48,16 @@ CaptureStream::~CaptureStream() {
 }
 
 bool CaptureStream::run(httplib::DataSink& sink) noexcept {
-  // pcap-savefile(5) global header first, before any packet, so readers
-  // (tcpdump -r -, Wireshark) start at once.
   buffer_.appendGlobalHeader(capture_.globalHeader());
-  if (!flush(sink)) return false;
-  Flow flow = Flow::Continue;
-  while (flow == Flow::Continue) flow = step(sink);
-  if (flow == Flow::ClientGone) {
-    endReason_ = "client disconnected";
-    return false;
-  }
-  if (!flush(sink)) return false;
-  sink.done();  // the terminating zero-length chunk (RFC 9112 section 7.1)
-  return true;
+  return runStream(*this, sink);
 }
 
-CaptureStream::Flow CaptureStream::step(httplib::DataSink& sink) {
+StreamFlow CaptureStream::step(httplib::DataSink& sink) {
   if (stopping_.load(std::memory_order_relaxed)) {
     endReason_ = "worker shutting down";
-    return Flow::Finished;
+    return StreamFlow::Finished;
   }
-  if (limitReached()) return Flow::Finished;
+  if (limitReached()) return StreamFlow::Finished;
   const int want = limits_.count ? static_cast<int>(std::min<uint64_t>(*limits_.count - packets_, 1 << 30)) : -1;
   // Wait only when the last dispatch found nothing: under load the next
   // kernel block is usually ready, and a poll per block is a wasted syscall.
@@ -78,33 +66,27 @@ CaptureStream::Flow CaptureStream::step(httplib::DataSink& sink) {
   if (!outcome) {
     endReason_ = outcome.error().message;
     log_.error("capture_error", {{"id", slot_->counters().id}, {"error", outcome.error().message}});
-    return Flow::Finished;
+    return StreamFlow::Finished;
   }
   busy_ = *outcome != DispatchOutcome::Timeout;
   const auto now = Clock::now();
   if (!buffer_.empty()) {
-    if (!flush(sink)) return Flow::ClientGone;
+    if (!flush(sink)) return StreamFlow::ClientGone;
   } else if (now - lastAliveCheck_ >= kAliveCheckInterval) {
     lastAliveCheck_ = now;
-    if (!sink.is_writable()) return Flow::ClientGone;
+    if (!sink.is_writable()) return StreamFlow::ClientGone;
   }
   if (now - lastStats_ >= kStatsInterval) {
     lastStats_ = now;
     refreshStats();
   }
-  return Flow::Continue;
+  return StreamFlow::Continue;
 }
 
 bool CaptureStream::limitReached() {
-  if (limits_.count && packets_ >= *limits_.count) {
-    endReason_ = "count reached";
-    return true;
-  }
-  if (limits_.duration && Clock::now() - started_ >= *limits_.duration) {
-    endReason_ = "duration reached";
-    return true;
-  }
-  return false;
+  const char* reason = limits_.reached(packets_, started_);
+  if (reason != nullptr) endReason_ = reason;
+  return reason != nullptr;
 }
 
 void CaptureStream::onPacket(const RecordHeader& header, std::span<const uint8_t> data) noexcept {
@@ -119,22 +101,17 @@ void CaptureStream::onPacket(const RecordHeader& header, std::span<const uint8_t
 
 bool CaptureStream::flush(httplib::DataSink& sink) {
   auto& c = slot_->counters();
-  // Slices of at most 64 KiB: large enough to amortise the write, small enough
-  // that a slow reader still lets the stream refresh its kernel-drop count.
-  for (size_t at = 0; at < buffer_.size(); at += kWriteSlice) {
-    const size_t n = std::min(kWriteSlice, buffer_.size() - at);
-    if (!sink.write(buffer_.data() + at, n)) {
-      buffer_.clear();
-      return false;
-    }
-    c.bytes.fetch_add(n, std::memory_order_relaxed);
+  // Between slices a slow reader still lets the stream refresh its
+  // kernel-drop count.
+  const bool written = writeSlices(sink, buffer_.bytes(), c.bytes, [this] {
     if (const auto now = Clock::now(); now - lastStats_ >= kStatsInterval) {
       lastStats_ = now;
       refreshStats();
     }
-  }
-  c.packets.store(packets_, std::memory_order_relaxed);
+  });
   buffer_.clear();
+  if (!written) return false;
+  c.packets.store(packets_, std::memory_order_relaxed);
   return true;
 }
 

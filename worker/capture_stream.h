@@ -13,17 +13,13 @@
 #include "capture_registry.h"
 #include "event_log.h"
 #include "record_buffer.h"
+#include "stream_flow.h"
 
 namespace httplib {
 class DataSink;
 }
 
 namespace ddump {
-
-struct StreamLimits {
-  std::optional<uint64_t> count;
-  std::optional<std::chrono::duration<double>> duration;
-};
 
 class CaptureStream : public PacketHandler {
  public:
@@ -37,10 +33,12 @@ class CaptureStream : public PacketHandler {
 
   void onPacket(const RecordHeader& header, std::span<const uint8_t> data) noexcept override;
 
- private:
-  enum class Flow { Continue, Finished, ClientGone };
-  Flow step(httplib::DataSink& sink);
+  // For runStream (stream_flow.h).
+  StreamFlow step(httplib::DataSink& sink);
   bool flush(httplib::DataSink& sink);
+  void clientGone() { endReason_ = "client disconnected"; }
+
+ private:
   bool limitReached();
   void refreshStats();  // thread-safe (see CaptureCounters::refreshDrops)
 

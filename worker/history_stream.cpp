@@ -13,7 +13,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kAliveCheckInterval = std::chrono::milliseconds(100);
 constexpr auto kWaitForRecords = std::chrono::milliseconds(10);
 constexpr size_t kReadBytes = 1024 * 1024;  // copied out of the ring per read
-constexpr size_t kWriteSlice = 64 * 1024;
 
 }  // namespace
 
@@ -55,52 +54,43 @@ GlobalHeader HistoryStream::globalHeader() const {
 
 bool HistoryStream::run(httplib::DataSink& sink) noexcept {
   buffer_.appendGlobalHeader(globalHeader());
-  if (!flush(sink)) return false;
-  Flow flow = Flow::Continue;
-  while (flow == Flow::Continue) flow = step(sink);
-  if (flow == Flow::ClientGone) {
-    endReason_ = "client disconnected";
-    return false;
-  }
-  if (!flush(sink)) return false;
-  sink.done();  // the terminating zero-length chunk (RFC 9112 section 7.1)
-  return true;
+  return runStream(*this, sink);
 }
 
-HistoryStream::Flow HistoryStream::step(httplib::DataSink& sink) {
+StreamFlow HistoryStream::step(httplib::DataSink& sink) {
   if (stopping_.load(std::memory_order_relaxed)) {
     endReason_ = "worker shutting down";
-    return Flow::Finished;
+    return StreamFlow::Finished;
   }
-  if (limitReached()) return Flow::Finished;
+  if (limitReached()) return StreamFlow::Finished;
   const HistoryRing& ring = recorder_.ring();
   scratch_.clear();
   const auto read = ring.read(cursor_, scratch_, kReadBytes);
   if (read.lost > 0) countLost(read.lost);
-  const Flow flow = take(scratch_);
-  if (!buffer_.empty() && !flush(sink)) return Flow::ClientGone;
-  if (flow != Flow::Continue) return flow;
-  if (read.records > 0) return Flow::Continue;
+  const StreamFlow flow = take(scratch_);
+  if (!buffer_.empty() && !flush(sink)) return StreamFlow::ClientGone;
+  if (flow != StreamFlow::Continue) return flow;
+  if (read.records > 0) return StreamFlow::Continue;
   // Caught up with the always-on capture.
   if (query_.untilNs && recorder_.completeBeforeNs() >= *query_.untilNs) {
     endReason_ = "until reached";
-    return Flow::Finished;
+    return StreamFlow::Finished;
   }
   ring.waitForMore(cursor_, kWaitForRecords);
   if (const auto now = Clock::now(); now - lastAliveCheck_ >= kAliveCheckInterval) {
     lastAliveCheck_ = now;
-    if (!sink.is_writable()) return Flow::ClientGone;
+    if (!sink.is_writable()) return StreamFlow::ClientGone;
   }
-  return Flow::Continue;
+  return StreamFlow::Continue;
 }
 
-HistoryStream::Flow HistoryStream::take(const std::vector<uint8_t>& records) {
+StreamFlow HistoryStream::take(const std::vector<uint8_t>& records) {
   HistoryRecords walk(records);
   while (auto record = walk.next()) {
     if (record->tsNs < query_.sinceNs) continue;
     if (query_.untilNs && record->tsNs >= *query_.untilNs) {
       endReason_ = "until reached";
-      return Flow::Finished;
+      return StreamFlow::Finished;
     }
     auto header = selectHistoryRecord(query_.selection, *record, record_);
     if (!header || !filter_.matches(*header, record_)) continue;
@@ -109,22 +99,16 @@ HistoryStream::Flow HistoryStream::take(const std::vector<uint8_t>& records) {
     ++packets_;
     if (limits_.count && packets_ >= *limits_.count) {
       endReason_ = "count reached";
-      return Flow::Finished;
+      return StreamFlow::Finished;
     }
   }
-  return Flow::Continue;
+  return StreamFlow::Continue;
 }
 
 bool HistoryStream::limitReached() {
-  if (limits_.count && packets_ >= *limits_.count) {
-    endReason_ = "count reached";
-    return true;
-  }
-  if (limits_.duration && Clock::now() - started_ >= *limits_.duration) {
-    endReason_ = "duration reached";
-    return true;
-  }
-  return false;
+  const char* reason = limits_.reached(packets_, started_);
+  if (reason != nullptr) endReason_ = reason;
+  return reason != nullptr;
 }
 
 void HistoryStream::countLost(uint64_t lost) {
@@ -137,17 +121,10 @@ void HistoryStream::countLost(uint64_t lost) {
 
 bool HistoryStream::flush(httplib::DataSink& sink) {
   auto& c = slot_->counters();
-  const auto bytes = buffer_.bytes();
-  for (size_t at = 0; at < bytes.size(); at += kWriteSlice) {
-    const size_t n = std::min(kWriteSlice, bytes.size() - at);
-    if (!sink.write(reinterpret_cast<const char*>(bytes.data() + at), n)) {
-      buffer_.clear();
-      return false;
-    }
-    c.bytes.fetch_add(n, std::memory_order_relaxed);
-  }
-  c.packets.store(packets_, std::memory_order_relaxed);
+  const bool written = writeSlices(sink, buffer_.bytes(), c.bytes, [] {});
   buffer_.clear();
+  if (!written) return false;
+  c.packets.store(packets_, std::memory_order_relaxed);
   return true;
 }
 

@@ -21,6 +21,7 @@
 #include "history_recorder.h"
 #include "history_selection.h"
 #include "record_buffer.h"
+#include "stream_flow.h"
 
 namespace httplib {
 class DataSink;
@@ -45,13 +46,15 @@ class HistoryStream {
   bool run(httplib::DataSink& sink) noexcept;
   GlobalHeader globalHeader() const;
 
+  // For runStream (stream_flow.h).
+  StreamFlow step(httplib::DataSink& sink);
+  bool flush(httplib::DataSink& sink);
+  void clientGone() { endReason_ = "client disconnected"; }
+
  private:
-  enum class Flow { Continue, Finished, ClientGone };
-  Flow step(httplib::DataSink& sink);
   // Filters and appends one batch read from the ring; Finished at until or
   // the count.
-  Flow take(const std::vector<uint8_t>& records);
-  bool flush(httplib::DataSink& sink);
+  StreamFlow take(const std::vector<uint8_t>& records);
   bool limitReached();
   void countLost(uint64_t lost);
 
