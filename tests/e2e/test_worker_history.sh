@@ -163,4 +163,47 @@ ns_exec b curl -sS --fail --max-time 10 -D "$E2E_TMP/ev2.h" -o /dev/null \
 from2=$(tr -d '\r' <"$E2E_TMP/ev2.h" | sed -nE 's/^X-Ddump-History-From: ([0-9]+)$/\1/p')
 assert_ge "$from2" "$((from1 + 1))" "X-Ddump-History-From moves forward as the ring evicts"
 
-pass "history: refusals, earlier traffic, seam, until, stats, eviction"
+# --- a reader that falls behind eviction loses records, never pins the ring ----
+# A tiny receive window stalls the worker's writes; meanwhile a flood
+# evicts what the reader has not read. Once it reads again it is told.
+ns_spawn b slow "$E2E_PYTHON" -c '
+import os, socket, sys, time
+go, done, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("10.214.1.1", port))
+s.sendall(b"GET /capture?since=-60s&filter=udp+port+18004 HTTP/1.1\r\nHost: w\r\n\r\n")
+while not os.path.exists(go):
+    time.sleep(0.02)
+s.settimeout(0.2)
+while not os.path.exists(done):
+    try:
+        if not s.recv(65536):
+            break
+    except socket.timeout:
+        pass
+' "$E2E_TMP/slow.go" "$E2E_TMP/slow.done" "$WORKER_PORT"
+wait_for_log small 'filter="udp port 18004" interface="any"' 10 || fail "the slow reader's capture did not start"
+ns_exec b "$E2E_PYTHON" -c '
+import errno, socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(6000):
+    while True:
+        try:
+            s.sendto(b"z" * 400, ("10.214.1.1", 18004))
+            break
+        except OSError as e:
+            if e.errno not in (errno.ENOBUFS, errno.EAGAIN):
+                raise
+            time.sleep(0.001)
+'
+touch "$E2E_TMP/slow.go"
+slow_lost() {
+    (( $(http_body b "$small/stats" | jq '[.captures[] | select(.filter == "udp port 18004") | .history_lost] | max // 0') > 0 ))
+}
+wait_for 10 slow_lost || fail "no history_lost for the reader that fell behind: $(http_body b "$small/stats")"
+wait_for_log small 'warn history_lost .* lost=[0-9]+' 5 || fail "no history_lost log line"
+touch "$E2E_TMP/slow.done"
+wait_exit slow 10 0 || fail "slow reader"
+
+pass "history: refusals, earlier traffic, seam, until, stats, eviction, a reader behind eviction"
