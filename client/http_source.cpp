@@ -124,9 +124,8 @@ void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& 
 std::string HttpSource::statusError() const {
   std::string text = "HTTP " + std::to_string(status_);
   if (contentType_.find("json") != std::string::npos) {
-    const auto json = nlohmann::json::parse(errorBody_, nullptr, false);
-    if (json.is_object() && json.contains("error") && json["error"].is_string()) {
-      return text + ": " + printable(json["error"].get<std::string>(), 1000) + credentialsHint();
+    if (const std::string error = errorText(); !error.empty()) {
+      return text + ": " + printable(error, 1000) + credentialsHint();
     }
   }
   if (contentType_.find("html") != std::string::npos) {
