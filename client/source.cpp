@@ -22,6 +22,9 @@ Status StreamFeeder::feedCoalescing(std::span<const uint8_t> bytes, bool morePen
 }
 
 Status StreamFeeder::forward(std::span<const uint8_t> bytes, bool stable, bool mayHold) {
+  // Only pcap records carry their own header in the input: pcapng packets
+  // are copied into the batch (once, by the collector), never kept as views.
+  stable = stable && decoder_.recordsInPlace(bytes);
   if (stable) collector_.setStableInput(bytes);
   const Status decoded = decoder_.feed(bytes, collector_);
   if (stable) collector_.setStableInput({});

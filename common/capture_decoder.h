@@ -28,7 +28,10 @@
 
 namespace ddump {
 
-// The pcapng events as DecoderSink events (see above).
+// The pcapng events as DecoderSink events (see above). A packet's data is
+// handed on where it lies, in the input or the reader's buffer: the 16 bytes
+// before it are its block's fields, not a pcap record header, so unlike
+// StreamDecoder's records none may be kept in place (see recordsInPlace).
 class PcapngToPcap final : public PcapngSink {
  public:
   void bind(DecoderSink& sink) { sink_ = &sink; }
@@ -49,7 +52,6 @@ class PcapngToPcap final : public PcapngSink {
   std::optional<GlobalHeader> header_;
   uint32_t sections_ = 0;
   uint64_t lastTsNs_ = 0;
-  std::vector<uint8_t> record_;  // the packet, copied: its 16 preceding bytes are no pcap header
   std::map<std::pair<uint32_t, uint32_t>, uint64_t> drops_;  // (section, interface) -> isb_ifdrop
   std::optional<Error> error_;
 };
@@ -64,6 +66,11 @@ class CaptureDecoder {
   Status finish();
 
   bool isPcapng() const { return format_ == Format::Pcapng; }
+  // Whether the records decoded from `next`, the bytes about to be fed, may
+  // be kept in place as StreamDecoder's PacketView allows: true for pcap,
+  // false for pcapng. Before the format is known, the magic these bytes
+  // complete decides (short of one, nothing is decoded from them).
+  bool recordsInPlace(std::span<const uint8_t> next) const;
   // The header announced (a savefile's snaplen as StreamDecoder corrects it).
   GlobalHeader globalHeader() const {
     return isPcapng() ? adapter_.header().value_or(GlobalHeader{}) : pcap_.globalHeader();

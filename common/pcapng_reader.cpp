@@ -170,17 +170,18 @@ bool PcapngReader::acceptHeader(std::span<const uint8_t> header) {
   blockType_ = shb ? kPcapngShbType : load32(&header[0], order_);
   if (shb && !acceptByteOrder(header)) return false;
   blockLength_ = load32(&header[4], order_);
-  const std::string length = "total length " + std::to_string(blockLength_);
+  // Built only for an error: this runs once per block.
+  auto length = [&] { return "total length " + std::to_string(blockLength_); };
   if (blockLength_ % 4 != 0) {
-    fail(blockError(ErrorCode::DecoderFailed, length + " is not a multiple of 4"));
+    fail(blockError(ErrorCode::DecoderFailed, length() + " is not a multiple of 4"));
   } else if (blockLength_ < pcapngMinimumLength(blockType_)) {
-    fail(blockError(ErrorCode::DecoderFailed, length + " is less than " +
+    fail(blockError(ErrorCode::DecoderFailed, length() + " is less than " +
                                                   std::to_string(pcapngMinimumLength(blockType_)) +
                                                   ", its fixed fields and both length fields"));
   } else if (blockLength_ > kPcapngMaxBlockLength) {
     fail(blockError(
         ErrorCode::DecoderFailed,
-        length + " exceeds the limit of " + std::to_string(kPcapngMaxBlockLength) + " bytes"));
+        length() + " exceeds the limit of " + std::to_string(kPcapngMaxBlockLength) + " bytes"));
   } else if (blockType_ == kPcapngIdbType && section_.interfaceCount() >= kPcapngMaxInterfaces) {
     fail(blockError(ErrorCode::DecoderFailed, "more than " + std::to_string(kPcapngMaxInterfaces) +
                                                   " interfaces in one section"));

@@ -65,8 +65,20 @@ Result<PcapngTimeResolution> pcapngTimeResolution(uint8_t raw) {
 
 Result<uint64_t> pcapngTimestampNs(uint64_t units, const PcapngTimeResolution& resolution,
                                    int64_t offsetSeconds) {
-  const uint64_t seconds = units / resolution.unitsPerSecond;
-  const uint64_t frac = fractionNs(units % resolution.unitsPerSecond, resolution);
+  // Microseconds (no if_tsresol) and nanoseconds, nearly every file, divide
+  // by a constant: a multiply instead of a 64-bit division per packet.
+  uint64_t seconds = 0;
+  uint64_t frac = 0;
+  if (resolution.raw == 6 && resolution.unitsPerSecond == 1'000'000) {
+    seconds = units / 1'000'000;
+    frac = units % 1'000'000 * 1000;
+  } else if (resolution.raw == 9 && resolution.unitsPerSecond == kNsPerSecond) {
+    seconds = units / kNsPerSecond;
+    frac = units % kNsPerSecond;
+  } else {
+    seconds = units / resolution.unitsPerSecond;
+    frac = fractionNs(units % resolution.unitsPerSecond, resolution);
+  }
   constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
   uint64_t total = 0;
   if (offsetSeconds >= 0) {
