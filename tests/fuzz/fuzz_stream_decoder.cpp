@@ -1,14 +1,16 @@
-// libFuzzer target: the stream decoder must survive any bytes in any chunking.
-// The last input byte picks the chunk size, so split points are fuzzed too
-// (the last byte, so that whole pcap files make useful seeds).
+// libFuzzer target: the client's decoder (CaptureDecoder: pcap, both as a
+// worker's stream and as a savefile, or pcapng, by the magic) must survive
+// any bytes in any chunking. The last input byte picks the chunk size and
+// the pcap mode, so split points are fuzzed too (the last byte, so that
+// whole pcap and pcapng files make useful seeds).
 
 #include <cstddef>
 #include <algorithm>
 #include <cstdint>
 #include <span>
 
+#include "capture_decoder.h"
 #include "sll.h"
-#include "stream_decoder.h"
 
 namespace {
 
@@ -33,9 +35,10 @@ class CheckingSink : public ddump::DecoderSink {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const size_t chunk = size_t{data[size - 1]} + 1;
+  const size_t chunk = size_t{data[size - 1] & 0x7fu} + 1;
+  const auto mode = (data[size - 1] & 0x80u) != 0 ? ddump::PcapInput::Savefile : ddump::PcapInput::Stream;
   std::span<const uint8_t> rest(data, size - 1);
-  ddump::StreamDecoder decoder;
+  ddump::CaptureDecoder decoder(mode);
   CheckingSink sink;
   while (!rest.empty()) {
     const auto piece = rest.first(std::min(chunk, rest.size()));
