@@ -42,7 +42,12 @@ void PcapngToPcap::onPacket(const PcapngPacketView& packet) {
   // The span rebuilt from its pointer and caplen (== its size): copied
   // whole, it is one 16-byte load of two 8-byte stores just made, which
   // stalls on store forwarding (a tenth of this function's time).
-  sink_->onPacket(PacketView{header, {packet.data.data(), packet.caplen}});
+  const PacketView view{header, {packet.data.data(), packet.caplen}};
+  if (collector_ != nullptr) {
+    collector_->onPacket(view);
+  } else {
+    sink_->onPacket(view);
+  }
 }
 
 void PcapngToPcap::onStatistics(const PcapngStatisticsView& stats) {
@@ -66,6 +71,15 @@ bool CaptureDecoder::recordsInPlace(std::span<const uint8_t> next) const {
 
 Status CaptureDecoder::feedPcapng(std::span<const uint8_t> bytes, DecoderSink& sink) {
   adapter_.bind(sink);
+  return feedBoundPcapng(bytes);
+}
+
+Status CaptureDecoder::feedPcapng(std::span<const uint8_t> bytes, BatchCollector& sink) {
+  adapter_.bind(sink);
+  return feedBoundPcapng(bytes);
+}
+
+Status CaptureDecoder::feedBoundPcapng(std::span<const uint8_t> bytes) {
   if (adapter_.error()) return *adapter_.error();
   Status status = pcapng_->feed(bytes, adapter_);
   if (adapter_.error()) return *adapter_.error();

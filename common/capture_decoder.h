@@ -22,6 +22,7 @@
 #include <span>
 #include <vector>
 
+#include "packet_batch.h"
 #include "pcapng_reader.h"
 #include "result.h"
 #include "stream_decoder.h"
@@ -34,7 +35,16 @@ namespace ddump {
 // StreamDecoder's records none may be kept in place (see recordsInPlace).
 class PcapngToPcap final : public PcapngSink {
  public:
-  void bind(DecoderSink& sink) { sink_ = &sink; }
+  void bind(DecoderSink& sink) {
+    sink_ = &sink;
+    collector_ = nullptr;
+  }
+  // A BatchCollector is called directly (it is final and its onPacket
+  // inline), not through DecoderSink's virtual call, once per packet.
+  void bind(BatchCollector& collector) {
+    sink_ = &collector;
+    collector_ = &collector;
+  }
   void onSection(const PcapngSectionInfo& section) override;
   void onInterface(const PcapngInterfaceInfo& interface) override;
   void onPacket(const PcapngPacketView& packet) override;
@@ -49,6 +59,7 @@ class PcapngToPcap final : public PcapngSink {
 
  private:
   DecoderSink* sink_ = nullptr;
+  BatchCollector* collector_ = nullptr;  // sink_, when it is one
   std::optional<GlobalHeader> header_;
   uint32_t sections_ = 0;
   uint64_t lastTsNs_ = 0;
@@ -82,6 +93,8 @@ class CaptureDecoder {
  private:
   enum class Format { Unknown, Pcap, Pcapng };
   Status feedPcapng(std::span<const uint8_t> bytes, DecoderSink& sink);
+  Status feedPcapng(std::span<const uint8_t> bytes, BatchCollector& sink);
+  Status feedBoundPcapng(std::span<const uint8_t> bytes);  // to the sink adapter_ is bound to
 
   Format format_ = Format::Unknown;
   std::array<uint8_t, 4> magic_{};

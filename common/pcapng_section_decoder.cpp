@@ -1,6 +1,7 @@
 #include "pcapng_section_decoder.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,29 @@ uint32_t dataRoom(uint32_t type, uint32_t length) {
 
 size_t padded(size_t n) {
   return (n + 3) & ~size_t{3};
+}
+
+// An EPB's packet data starts after its 28 bytes of fixed fields (4.3):
+// pcapngFixedSize(kPcapngEpbType), known here without a call per packet.
+constexpr size_t kEpbDataAt = 28;
+
+// The timestamp in nanoseconds without a division, where that is exact:
+// microseconds (no if_tsresol) or nanoseconds, and no if_tsoffset. Then
+// units * 10^3 (or units) is what pcapngTimestampNs computes, and it fits
+// exactly when that one succeeds. False: ask pcapngTimestampNs.
+bool directNs(const PcapngClock& clock, uint64_t units, uint64_t& ns) {
+  if (clock.offsetSeconds != 0) return false;
+  const PcapngTimeResolution& r = clock.resolution;
+  if (r.raw == 9 && r.unitsPerSecond == kNsPerSecond) {
+    ns = units;
+    return true;
+  }
+  if (r.raw == 6 && r.unitsPerSecond == 1'000'000 &&
+      units <= std::numeric_limits<uint64_t>::max() / 1000) {
+    ns = units * 1000;
+    return true;
+  }
+  return false;
 }
 
 Error caplenOverLimit(uint32_t caplen, uint32_t limit) {
@@ -130,7 +154,7 @@ Status PcapngSectionDecoder::readInterface(std::span<const uint8_t> block, ByteO
 Status PcapngSectionDecoder::readPacket(uint32_t type, std::span<const uint8_t> block,
                                         ByteOrder order, PcapngSink& sink) {
   comments_.clear();
-  const size_t dataAt = pcapngFixedSize(type);
+  const size_t dataAt = type == kPcapngEpbType ? kEpbDataAt : pcapngFixedSize(type);
   const auto length = static_cast<uint32_t>(block.size());
   uint32_t interfaceId = 0;
   uint32_t caplen = 0;
@@ -169,21 +193,25 @@ Status PcapngSectionDecoder::readPacket(uint32_t type, std::span<const uint8_t> 
     len = head.len;
     headDrops = head.dropCount;
   }
-  auto ts = interfaces_[interfaceId].clock.toNs(tsUnits);
-  if (!ts) return ts.error();
+  uint64_t ns = 0;
+  if (const PcapngClock& clock = interfaces_[interfaceId].clock; !directNs(clock, tsUnits, ns)) {
+    auto ts = clock.toNs(tsUnits);
+    if (!ts) return ts.error();
+    ns = *ts;
+  }
   // 4.3: a reader MAY raise an original length below the captured one,
   // so every consumer may count on caplen <= len as in a pcap record.
   len = std::max(len, caplen);
   const size_t optionsAt = dataAt + padded(caplen);
   const auto options = block.subspan(optionsAt, block.size() - 4 - optionsAt);
-  if (options.empty() && type == kPcapngEpbType) return emit(*ts, std::nullopt, std::nullopt);
+  if (options.empty() && type == kPcapngEpbType) return emit(ns, std::nullopt, std::nullopt);
   PcapngPacketView decoded;
   decoded.dropCount = headDrops;
   if (!options.empty()) {  // most packets have none: no walk
     Status status = decodePcapngPacketOptions(type, options, order, decoded, comments_);
     if (!status) return status;
   }
-  return emit(*ts, decoded.flags, decoded.dropCount);
+  return emit(ns, decoded.flags, decoded.dropCount);
 }
 
 Status PcapngSectionDecoder::readStatistics(std::span<const uint8_t> block, ByteOrder order,
