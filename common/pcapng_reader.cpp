@@ -12,6 +12,8 @@ constexpr std::array<uint8_t, 4> kShbBytes{0x0A, 0x0D, 0x0D, 0x0A};
 constexpr size_t kShbHeaderSize = 12;
 // A buffer grown for one large block is not kept for the next ones.
 constexpr size_t kKeptBufferBytes = 1024 * 1024;
+// How far ahead of the block being read the input is prefetched.
+constexpr size_t kPrefetchAhead = 512;
 
 // Blocks gathered whole: interpreted, or handed on as raw bytes (NRB, DSB).
 // Custom blocks and unknown types are skipped by their length (3.1: "a
@@ -65,6 +67,11 @@ Status PcapngReader::feed(std::span<const uint8_t> bytes, PcapngSink& sink) {
   size_t pos = 0;
   while (pos < bytes.size() && state_ != State::Failed) {
     const auto rest = bytes.subspan(pos);
+    // The input was just written by another core (a file's read-ahead):
+    // asking for the lines a few blocks ahead hides most of the wait on
+    // each block's first touch (-6 % for 40-byte packets; 256 B to 2 KiB
+    // ahead measured alike, 512 B best).
+    if (rest.size() > kPrefetchAhead) __builtin_prefetch(rest.data() + kPrefetchAhead);
     size_t used = 0;
     switch (state_) {
       case State::Header:
