@@ -19,10 +19,12 @@ constexpr size_t kReferenceMin = 512;
 
 MergeHub::MergeHub(MergerOptions options, size_t streamLimitBytes, Output& output)
     : merger_(options), streamLimit_(streamLimitBytes), output_(output) {
-  if (output_.wantsStreams()) merger_.setStreamLog(&streamLog_);
+  if (output_.wantsStreams()) merger_.setRecordLog(&log_);
 }
 
-uint64_t MergeHub::nowNs() { return steadyNowNs(); }
+uint64_t MergeHub::nowNs() {
+  return steadyNowNs();
+}
 
 size_t MergeHub::addStream(bool live) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -98,6 +100,14 @@ void MergeHub::onEnd(size_t stream, bool refused) {
   writerCv_.notify_one();
 }
 
+void MergeHub::onInterfaces(size_t stream, std::vector<InputInterface> interfaces) {
+  output_.addInputInterfaces(stream, std::move(interfaces));
+}
+
+void MergeHub::onStatistics(size_t stream, std::vector<InputStatistics> statistics) {
+  output_.setInputStatistics(stream, std::move(statistics));
+}
+
 void MergeHub::setLive(size_t stream, bool live) {
   if (pulling_) {
     merger_.setLive(stream, live);
@@ -105,7 +115,8 @@ void MergeHub::setLive(size_t stream, bool live) {
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    inbox_.push_back(Event{live ? Event::Kind::Live : Event::Kind::Strict, stream, {}, {}, nowNs()});
+    inbox_.push_back(
+        Event{live ? Event::Kind::Live : Event::Kind::Strict, stream, {}, {}, nowNs()});
   }
   writerCv_.notify_one();
 }
@@ -131,9 +142,12 @@ uint64_t MergeHub::written() const {
 
 HubOutcome MergeHub::toOutcome(WriteResult result) {
   switch (result) {
-    case WriteResult::Closed: return HubOutcome::StdoutClosed;
-    case WriteResult::Failed: return HubOutcome::OutputFailed;
-    default: return HubOutcome::Finished;  // Stop: -G -W wrote its last file
+    case WriteResult::Closed:
+      return HubOutcome::StdoutClosed;
+    case WriteResult::Failed:
+      return HubOutcome::OutputFailed;
+    default:
+      return HubOutcome::Finished;  // Stop: -G -W wrote its last file
   }
 }
 
@@ -260,9 +274,9 @@ HubOutcome MergeHub::run(uint64_t count) {
 
 WriteResult MergeHub::flush(RecordBuffer& out) {
   const WriteResult result =
-      out.hasReferences() ? output_.writeGathered(out) : output_.write(out.bytes(), streamLog_);
+      out.hasReferences() ? output_.writeGathered(out) : output_.write(out.bytes(), log_);
   out.clear();
-  streamLog_.clear();
+  log_.clear();
   return result;
 }
 

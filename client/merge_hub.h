@@ -32,7 +32,13 @@ class MergeHub {
   Status onHeader(size_t stream, const GlobalHeader& header);
   // Queues `batch` and hands back a spent one in its place (or an empty one).
   bool onBatch(size_t stream, PacketBatch& batch);  // false: stop reading
-  void onEnd(size_t stream, bool refused);           // refused: a 4xx answer
+  void onEnd(size_t stream, bool refused);          // refused: a 4xx answer
+  // A pcapng input's interfaces and statistics, for pcapng output: before
+  // the batches whose records name them.
+  void onInterfaces(size_t stream, std::vector<InputInterface> interfaces);
+  void onStatistics(size_t stream, std::vector<InputStatistics> statistics);
+  // pcapng output: streams keep their input interfaces (and link types).
+  bool keepsOrigins() const { return output_.keepsOrigins(); }
   // The stream's next records are live (may be overtaken after --max-delay)
   // or strict (a worker's history: never overtaken). Ordered with its
   // header and batches.
@@ -87,7 +93,8 @@ class MergeHub {
   std::vector<char> waiting_;  // a reader blocked by backpressure, by stream
   size_t waitingCount_ = 0;
   bool refreshWanted_ = false;
-  bool pulling_ = false;  // runPulling: readers call in on the writer thread  // a reader blocked on a possibly stale view
+  bool pulling_ = false;  // runPulling: readers call in on the writer thread  // a reader blocked
+                          // on a possibly stale view
   bool stop_ = false;
   size_t refused_ = 0;
   uint64_t written_ = 0;
@@ -99,7 +106,7 @@ class MergeHub {
   std::chrono::steady_clock::time_point lastFullPublish_;
   size_t streamLimit_;
   Output& output_;
-  std::vector<uint32_t> streamLog_;  // stream of each record in `out`
+  RecordLog log_;  // where each record in `out` came from (re-framed output)
 };
 
 }  // namespace ddump

@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <chrono>
+#include <climits>
 #include <cstring>
+#include <set>
+#include <tuple>
 #include <utility>
 
 #include "clock.h"
@@ -75,6 +77,10 @@ bool writevAll(int fd, std::span<iovec> iov) {
   return true;
 }
 
+std::span<const uint8_t> asBytes(const std::string& bytes) {
+  return {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()};
+}
+
 }  // namespace
 
 std::string Output::commentFor(size_t stream, uint64_t tsNs, std::span<const uint8_t> data) {
@@ -82,7 +88,8 @@ std::string Output::commentFor(size_t stream, uint64_t tsNs, std::span<const uin
   // Its own clock-offset estimate may differ from the stream's by a little.
   constexpr uint64_t kSlackNs = 5'000'000;
   const uint64_t d = tsNs > comment_->tsNs ? tsNs - comment_->tsNs : comment_->tsNs - tsNs;
-  if (d > kSlackNs || !std::equal(data.begin(), data.end(), comment_->data.begin(), comment_->data.end())) {
+  if (d > kSlackNs ||
+      !std::equal(data.begin(), data.end(), comment_->data.begin(), comment_->data.end())) {
     return {};
   }
   std::string text = std::move(comment_->text);
@@ -101,24 +108,33 @@ class CaptureFile {
 
   WriteResult open() { return openFile(plan_.start(wallNowSec())); }
 
-  WriteResult add(uint32_t stream, const RecordHeader& rec, std::span<const uint8_t> data) {
-    if (config_.rotation.enabled()) {
-      const RotationAction action = plan_.beforeWrite(size_, wallNowSec());
-      if (action == RotationAction::Stop) return WriteResult::Stop;
-      if (action == RotationAction::Rotate) {
-        if (WriteResult r = close(); r != WriteResult::Ok) return r;
-        if (WriteResult r = openFile(plan_.currentName()); r != WriteResult::Ok) return r;
-      }
-    }
+  WriteResult add(const RecordSource& source, const RecordHeader& rec,
+                  std::span<const uint8_t> data, std::span<const std::string> comments) {
+    if (WriteResult r = rotateIfDue(); r != WriteResult::Ok) return r;
     const size_t before = pendingSize();
     if (config_.format == OutputFormat::Pcap) {
       pcap_.appendRecord(rec, data);
     } else {
       const uint64_t ts = timestampNs(rec, header_.precision);
-      ng_.appendPacket(interfaceFor(stream, data), ts, rec.len, data, {},
-                       epbFlagsFor(header_.linkType, data), owner_.commentFor(stream, ts, data));
+      std::string trigger = owner_.commentFor(source.stream, ts, data);
+      if (!trigger.empty()) {
+        commentScratch_.assign(comments.begin(), comments.end());
+        commentScratch_.push_back(std::move(trigger));
+        comments = commentScratch_;
+      }
+      const uint32_t flags = source.flags != 0 ? source.flags : epbFlagsFor(source.linkType, data);
+      ng_.appendPacket(interfaceFor(source, data), ts, rec.len, data, {}, flags, comments);
     }
     size_ += pendingSize() - before;
+    return WriteResult::Ok;
+  }
+
+  // An NRB or DSB of an input (pcapng output only).
+  WriteResult addBlock(std::span<const uint8_t> block) {
+    if (config_.format != OutputFormat::Pcapng) return WriteResult::Ok;
+    if (WriteResult r = rotateIfDue(); r != WriteResult::Ok) return r;
+    ng_.appendRawBlock(block);
+    size_ += block.size();
     return WriteResult::Ok;
   }
 
@@ -146,6 +162,17 @@ class CaptureFile {
   }
 
  private:
+  WriteResult rotateIfDue() {
+    if (!config_.rotation.enabled()) return WriteResult::Ok;
+    const RotationAction action = plan_.beforeWrite(size_, wallNowSec());
+    if (action == RotationAction::Stop) return WriteResult::Stop;
+    if (action == RotationAction::Rotate) {
+      if (WriteResult r = close(); r != WriteResult::Ok) return r;
+      if (WriteResult r = openFile(plan_.currentName()); r != WriteResult::Ok) return r;
+    }
+    return WriteResult::Ok;
+  }
+
   size_t pendingSize() const {
     return config_.format == OutputFormat::Pcap ? pcap_.size() : ng_.size();
   }
@@ -163,11 +190,13 @@ class CaptureFile {
       }
     }
     interfaces_.clear();
+    inputInterfaces_.clear();
     streamsSeen_.clear();
     if (config_.format == OutputFormat::Pcap) {
       pcap_.appendGlobalHeader(header_);
     } else {
       ng_.appendSectionHeader({"ddump 0.1.0", owner_.sectionComment(), ""});
+      ng_.allowMixedLinkTypes();  // only pcapng inputs or mixed targets make use of it
     }
     size_ = pendingSize();
     return flush();  // a new file is a valid (empty) capture at once
@@ -176,10 +205,12 @@ class CaptureFile {
   // The IDB of (stream, interface), written the first time it is needed.
   // Keys: the SLL2 interface index, kNoIndex for a record without one, and
   // kOtherIndex for the indexes past the stream's cap (interface_cap.h).
-  uint32_t interfaceFor(uint32_t stream, std::span<const uint8_t> data) {
+  uint32_t interfaceFor(const RecordSource& source, std::span<const uint8_t> data) {
     static constexpr int64_t kNoIndex = int64_t{1} << 32;
     static constexpr int64_t kOtherIndex = kNoIndex + 1;
-    const auto ifindex = sll2InterfaceIndex(header_.linkType, data);
+    const uint32_t stream = source.stream;
+    if (source.interface != kNoInputInterface) return inputInterfaceFor(source);
+    const auto ifindex = sll2InterfaceIndex(source.linkType, data);
     int64_t key = (int64_t{stream} << 33) | (ifindex ? int64_t{*ifindex} : kNoIndex);
     auto it = interfaces_.find(key);
     if (it != interfaces_.end()) return it->second.id;
@@ -195,20 +226,68 @@ class CaptureFile {
                : ifindex ? label.name + ":" + owner_.interfaceName(stream, *ifindex)
                          : label.name;
     idb.description = label.description;
-    idb.linkType = header_.linkType;
+    idb.linkType = source.linkType;
     idb.snaplen = header_.snaplen;
     idb.precision = owner_.streamPrecision(stream).value_or(header_.precision);
-    // Every IDB takes the output's one link type, so this cannot fail.
-    const uint32_t id = ng_.appendInterface(idb).value();
+    interfaces_[key] = {appendInterface(idb), stream, !streamSeen(stream)};
+    markSeen(stream);
+    return interfaces_[key].id;
+  }
+
+  // A pcapng input's interface keeps its name, description, comments, link
+  // type and snaplen (a name it lacks becomes LABEL:KEY). Interfaces past
+  // the stream's cap share one LABEL:other per link type.
+  uint32_t inputInterfaceFor(const RecordSource& source) {
+    const InputKey key{source.stream, source.interface, source.linkType};
+    if (const auto it = inputInterfaces_.find(key); it != inputInterfaces_.end())
+      return it->second.id;
+    const StreamLabel& label = owner_.label(source.stream);
+    const auto input = owner_.inputInterface(source.stream, source.interface);
+    const InputKey bucket =
+        input ? key : InputKey{source.stream, kNoInputInterface, source.linkType};
+    if (const auto it = inputInterfaces_.find(bucket); it != inputInterfaces_.end()) {
+      inputInterfaces_[key] = it->second;
+      return it->second.id;
+    }
+    PcapngInterface idb;
+    if (input) {
+      idb = input->interface;
+      if (idb.name.empty()) idb.name = label.name + ":" + std::to_string(source.interface);
+      if (idb.description.empty()) idb.description = label.description;
+    } else {
+      idb.name = label.name + ":other";
+      idb.description = label.description;
+      idb.linkType = source.linkType;
+      idb.precision = Precision::Nano;
+    }
+    const InputInfo info{appendInterface(idb)};
+    markSeen(source.stream);
+    inputInterfaces_[bucket] = info;
+    inputInterfaces_[key] = info;
+    return info.id;
+  }
+
+  // Mixed link types are allowed (openFile), so this cannot fail.
+  uint32_t appendInterface(const PcapngInterface& idb) { return ng_.appendInterface(idb).value(); }
+  bool streamSeen(uint32_t stream) const {
+    return stream < streamsSeen_.size() && streamsSeen_[stream];
+  }
+  void markSeen(uint32_t stream) {
     if (streamsSeen_.size() <= stream) streamsSeen_.resize(stream + 1, false);
-    const bool first = !streamsSeen_[stream];
     streamsSeen_[stream] = true;
-    interfaces_[key] = {id, stream, first};
-    return id;
   }
 
   void appendStatistics(const std::vector<std::optional<uint64_t>>* drops) {
     if (fd_ < 0) return;
+    std::set<uint32_t> done;
+    for (const auto& [key, info] : inputInterfaces_) {
+      // The input's own latest counters (4.6), once per interface written.
+      if (std::get<1>(key) == kNoInputInterface || done.contains(info.id)) continue;
+      const auto input = owner_.inputInterface(std::get<0>(key), std::get<1>(key));
+      if (!input || !input->statistics) continue;
+      done.insert(info.id);
+      ng_.appendStatistics(info.id, *input->statistics);
+    }
     for (const auto& [key, info] : interfaces_) {
       PcapngStatistics st;
       st.timestampNs = static_cast<uint64_t>(wallNowNs());
@@ -225,7 +304,8 @@ class CaptureFile {
                             const_cast<char*>(name_.c_str()), nullptr};
     pid_t pid = 0;
     owner_.reapChildren(false);  // a long -G run must not pile up zombies
-    if (posix_spawnp(&pid, config_.postRotate.c_str(), nullptr, nullptr, argv.data(), environ) == 0) {
+    if (posix_spawnp(&pid, config_.postRotate.c_str(), nullptr, nullptr, argv.data(), environ) ==
+        0) {
       owner_.children_.push_back(pid);
     } else {
       log::error("-z: cannot run " + config_.postRotate);
@@ -249,6 +329,12 @@ class CaptureFile {
   RecordBuffer pcap_;
   PcapngWriter ng_;
   std::map<int64_t, InterfaceInfo> interfaces_;
+  using InputKey = std::tuple<uint32_t, uint32_t, uint32_t>;  // stream, input key, link type
+  struct InputInfo {
+    uint32_t id;
+  };
+  std::map<InputKey, InputInfo> inputInterfaces_;
+  std::vector<std::string> commentScratch_;
   std::vector<bool> streamsSeen_;  // streams with an interface in this file
 };
 
@@ -258,6 +344,7 @@ Output::Output(OutputConfig config, std::vector<StreamLabel> labels)
       passThrough_(config_.format == OutputFormat::Pcap && !config_.perTarget &&
                    !config_.rotation.enabled() && config_.postRotate.empty()),
       interfaces_(labels_.size()),
+      inputs_(labels_.size()),
       precisions_(labels_.size()),
       interfaceCaps_(labels_.size()) {}
 
@@ -271,6 +358,33 @@ void Output::setInterfaces(size_t stream, std::map<uint32_t, std::string> names)
 void Output::setStreamPrecision(size_t stream, Precision precision) {
   std::lock_guard<std::mutex> lock(mutex_);
   precisions_[stream] = precision;
+}
+
+void Output::addInputInterfaces(size_t stream, std::vector<InputInterface> interfaces) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& known = inputs_[stream];
+  for (auto& input : interfaces) {
+    // Past the cap the records share the stream's "other" interface.
+    if (known.size() >= kMaxInterfacesPerStream) break;
+    known[input.key].interface = std::move(input.interface);
+  }
+}
+
+void Output::setInputStatistics(size_t stream, std::vector<InputStatistics> statistics) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& known = inputs_[stream];
+  for (auto& stats : statistics) {
+    // Counters run from the start of the capture: the latest ISB counts.
+    if (const auto it = known.find(stats.key); it != known.end())
+      it->second.statistics = stats.statistics;
+  }
+}
+
+std::optional<Output::InputIdb> Output::inputInterface(size_t stream, uint32_t key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = inputs_[stream].find(key);
+  if (it == inputs_[stream].end()) return std::nullopt;
+  return it->second;
 }
 
 std::string Output::interfaceName(size_t stream, uint32_t ifindex) const {
@@ -357,7 +471,7 @@ CaptureFile& Output::fileFor(uint32_t stream) {
   return config_.perTarget ? *files_[stream] : *files_.front();
 }
 
-WriteResult Output::write(std::span<const uint8_t> pcap, std::span<const uint32_t> streams) {
+WriteResult Output::write(std::span<const uint8_t> pcap, const RecordLog& log) {
   if (passThrough_) return passThrough(pcap);
   size_t at = 0;
   if (!header_) {
@@ -369,13 +483,31 @@ WriteResult Output::write(std::span<const uint8_t> pcap, std::span<const uint32_
     if (WriteResult r = openAll(); r != WriteResult::Ok) return r;
   }
   const ByteOrder order = header_->byteOrder;
-  for (size_t i = 0; i < streams.size() && at + kRecordHeaderSize <= pcap.size(); ++i) {
-    const RecordHeader rec =
-        decodeRecordHeader(std::span<const uint8_t, kRecordHeaderSize>(pcap.data() + at, kRecordHeaderSize),
-                           order);
+  auto note = log.notes.begin();
+  for (size_t i = 0; i < log.records.size() && at + kRecordHeaderSize <= pcap.size(); ++i) {
+    const RecordSource& source = log.records[i];
+    // Blocks before this record, then the record with its comments.
+    comments_.clear();
+    for (; note != log.notes.end() && note->record <= i; ++note) {
+      if (note->kind == BatchNote::Kind::Comment) {
+        if (note->record == i) comments_.push_back(note->bytes);
+      } else if (WriteResult r = fileFor(note->stream).addBlock(asBytes(note->bytes));
+                 r != WriteResult::Ok) {
+        return r;
+      }
+    }
+    const RecordHeader rec = decodeRecordHeader(
+        std::span<const uint8_t, kRecordHeaderSize>(pcap.data() + at, kRecordHeaderSize), order);
     const auto data = pcap.subspan(at + kRecordHeaderSize, rec.caplen);
     at += kRecordHeaderSize + rec.caplen;
-    if (WriteResult r = fileFor(streams[i]).add(streams[i], rec, data); r != WriteResult::Ok) return r;
+    if (WriteResult r = fileFor(source.stream).add(source, rec, data, comments_);
+        r != WriteResult::Ok)
+      return r;
+  }
+  for (; note != log.notes.end(); ++note) {  // after the last record
+    if (note->kind != BatchNote::Kind::Block) continue;
+    if (WriteResult r = fileFor(note->stream).addBlock(asBytes(note->bytes)); r != WriteResult::Ok)
+      return r;
   }
   for (auto& f : files_) {
     if (WriteResult r = f->flush(); r != WriteResult::Ok) return r;

@@ -4,10 +4,16 @@
 // file), or `-w DIR/`: one unmerged file per target.
 //
 // The writer thread hands over what the Merger produced: pcap bytes (the
-// global header once, then records in host byte order) and the stream index
-// of each record. Plain pcap to one unrotated destination is passed through
-// untouched; everything else is re-framed record by record.
+// global header once, then records in host byte order) and where each record
+// came from (RecordLog: stream, input interface, link type, flags, and the
+// comments and blocks of pcapng inputs). Plain pcap to one unrotated
+// destination is passed through untouched; everything else is re-framed
+// record by record. In pcapng output every interface of a pcapng input
+// becomes an interface of its own (named as the input named it), and a
+// stream without one gets an interface per SLL2 interface index, or one.
 
+#include <sys/types.h>
+#include <sys/uio.h>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -16,11 +22,11 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <sys/types.h>
-#include <sys/uio.h>
 #include <vector>
 
+#include "capture_decoder.h"
 #include "interface_cap.h"
+#include "merger.h"
 #include "pcap_format.h"
 #include "record_buffer.h"
 #include "rotation.h"
@@ -66,6 +72,11 @@ class Output {
   // Reader threads: facts about a stream, before its records arrive.
   void setInterfaces(size_t stream, std::map<uint32_t, std::string> names);
   void setStreamPrecision(size_t stream, Precision precision);
+  // Reader threads, pcapng output: a pcapng input's interfaces (before the
+  // records that name them) and its latest statistics per interface.
+  void addInputInterfaces(size_t stream, std::vector<InputInterface> interfaces);
+  void setInputStatistics(size_t stream, std::vector<InputStatistics> statistics);
+  bool keepsOrigins() const { return config_.format == OutputFormat::Pcapng; }
   // Before the run: the packet to annotate (pcapng), once.
   void setPacketComment(PacketComment comment) { comment_ = std::move(comment); }
   // The comment for this record, the first time it is written; else empty.
@@ -73,7 +84,7 @@ class Output {
 
   // The writer thread. False from wantsStreams(): the stream list may be empty.
   bool wantsStreams() const { return !passThrough_; }
-  WriteResult write(std::span<const uint8_t> pcap, std::span<const uint32_t> streams);
+  WriteResult write(std::span<const uint8_t> pcap, const RecordLog& log);
   // Pass-through only: the merged bytes as pieces (own bytes and records
   // referenced where they lie, RecordBuffer::forEachPiece), in one writev
   // per IOV_MAX pieces instead of a copy of every big record.
@@ -85,6 +96,13 @@ class Output {
 
   // Facts the files need, under the lock.
   std::string interfaceName(size_t stream, uint32_t ifindex) const;
+  // A pcapng input's interface (keys are never reused within a stream), or
+  // none past the stream's kMaxInterfacesPerStream.
+  struct InputIdb {
+    PcapngInterface interface;
+    std::optional<PcapngStatistics> statistics;  // the latest ISB's
+  };
+  std::optional<InputIdb> inputInterface(size_t stream, uint32_t key) const;
   std::optional<Precision> streamPrecision(size_t stream) const;
   const StreamLabel& label(size_t stream) const { return labels_[stream]; }
   std::string sectionComment() const;
@@ -110,8 +128,10 @@ class Output {
   std::atomic<uint64_t> bytesWritten_{0};
   mutable std::mutex mutex_;
   std::vector<std::map<uint32_t, std::string>> interfaces_;
+  std::vector<std::map<uint32_t, InputIdb>> inputs_;  // pcapng inputs' interfaces by key
   std::vector<std::optional<Precision>> precisions_;
   std::optional<PacketComment> comment_;  // the writer thread's
+  std::vector<std::string> comments_;     // write()'s, kept for reuse
   // The writer thread's: which interface indexes of each stream have
   // interfaces of their own, in every file (rotated or per target) alike.
   std::vector<InterfaceCap> interfaceCaps_;

@@ -176,6 +176,8 @@ int Session::run() {
   MergerOptions mergerOptions;
   mergerOptions.maxDelayNs = o.maxDelayMs * 1'000'000;
   mergerOptions.forceNano = o.nano;
+  // pcapng has an interface (and link type) per input interface; pcap one.
+  mergerOptions.mixedLinkTypes = o.output.format == OutputFormat::Pcapng;
   if (config_.http.capture.linktype == "sll2") mergerOptions.fallbackLinkType = kLinkTypeLinuxSll2;
   const size_t n = config_.targets.size();
   const size_t limit = std::clamp(kQueueBudget / n, kMinStreamLimit, kMaxStreamLimit);

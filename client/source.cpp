@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <vector>
 
@@ -35,9 +35,31 @@ Status StreamFeeder::forward(std::span<const uint8_t> bytes, bool stable, bool m
     header->snaplen = decoder_.globalHeader().snaplen;
     if (Status merged = hub_.onHeader(stream_, *header); !merged) return merged;
   }
+  forwardInterfaces();
   // Records decoded before a failure are whole and valid: they still go out.
   if (!decoded || !mayHold || collector_.batchBytes() >= kCoalesceBytes) flush();
   return decoded;
+}
+
+void StreamFeeder::forwardInterfaces() {
+  if (auto interfaces = decoder_.takeInterfaces(); !interfaces.empty()) {
+    hub_.onInterfaces(stream_, std::move(interfaces));
+  }
+  if (auto statistics = decoder_.takeStatistics(); !statistics.empty()) {
+    hub_.onStatistics(stream_, std::move(statistics));
+  }
+}
+
+Status StreamFeeder::finish() {
+  const Status status = decoder_.finish();
+  forwardInterfaces();
+  // Blocks after the last packet travel in a batch of their own.
+  if (collector_.hasNotes() && !collector_.hasPackets()) {
+    PacketBatch batch = collector_.takeBatch();
+    if (!hub_.onBatch(stream_, batch)) stopped_ = true;
+    collector_.adopt(std::move(batch));
+  }
+  return status;
 }
 
 void StreamFeeder::flush() {
@@ -49,7 +71,10 @@ void StreamFeeder::flush() {
 }
 
 void StreamFeeder::reset() {
+  const uint32_t keys = decoder_.interfacesSeen();
   decoder_ = CaptureDecoder{input_};
+  if (hub_.keepsOrigins()) decoder_.keepOrigins();
+  decoder_.startKeysAt(keys);
   collector_ = BatchCollector{};
   collector_.setClockOffset(clockOffsetNs_);
 }

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "capture_decoder.h"
 #include "input_reader.h"
 #include "merge_hub.h"
 #include "packet_batch.h"
 #include "progress_table.h"
 #include "read_ahead.h"
-#include "capture_decoder.h"
 #include "stream_decoder.h"
 #include "target.h"
 #include "unique_fd.h"
@@ -28,7 +28,9 @@ namespace ddump {
 class StreamFeeder {
  public:
   StreamFeeder(size_t stream, MergeHub& hub, PcapInput input = PcapInput::Stream)
-      : stream_(stream), hub_(hub), input_(input), decoder_(input) {}
+      : stream_(stream), hub_(hub), input_(input), decoder_(input) {
+    if (hub_.keepsOrigins()) decoder_.keepOrigins();
+  }
 
   // Decodes and forwards; an error is the stream's (decoder or merge refusal).
   // `stable`: the bytes stay untouched until the batches made from them have
@@ -40,7 +42,9 @@ class StreamFeeder {
   // network reads instead of one each; flush() ends any wait.
   Status feedCoalescing(std::span<const uint8_t> bytes, bool morePending);
   void flush();  // hands any waiting records to the hub
-  Status finish() { return decoder_.finish(); }
+  // The end of the input: checks it ended cleanly and hands on what a
+  // pcapng input kept after its last packet (blocks, statistics).
+  Status finish();
   void reset();  // a new connection starts a new pcap stream
   // --clock-offset: worker clock minus ours, subtracted from its timestamps.
   void setClockOffset(int64_t offsetNs) {
@@ -67,6 +71,7 @@ class StreamFeeder {
   // Decodes, announces a new header, and hands the records on unless
   // `mayHold` and the batch is still small.
   Status forward(std::span<const uint8_t> bytes, bool stable, bool mayHold);
+  void forwardInterfaces();
 };
 
 class Source {

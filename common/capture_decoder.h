@@ -12,6 +12,12 @@
 // packet block without a timestamp (SPB) takes its predecessor's. A pcap
 // output holds one link type: an interface of another link type is refused
 // with one line. ISB drop counts are summed for the summary.
+//
+// For pcapng output (keepOrigins) more is kept, as mergecap keeps it: every
+// interface (numbered per stream across sections, its name, description,
+// comments, link type: several link types are then accepted), every
+// packet's interface, epb_flags and comments, NRBs and DSBs in their place
+// between packets (re-encoded in host byte order) and ISB counters.
 
 #include <algorithm>
 #include <array>
@@ -20,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "packet_batch.h"
@@ -28,6 +35,22 @@
 #include "stream_decoder.h"
 
 namespace ddump {
+
+// An input interface as pcapng output keeps it; `key` numbers a stream's
+// interfaces across its sections (RecordOrigin::interface).
+struct InputInterface {
+  uint32_t key = 0;
+  PcapngInterface interface;
+};
+struct InputStatistics {
+  uint32_t key = 0;
+  PcapngStatistics statistics;
+};
+
+// What an input's interface texts may take: far above real names, and a
+// bound on what a hostile file's IDBs make the output keep.
+inline constexpr size_t kMaxInterfaceText = 1024;
+inline constexpr size_t kMaxInterfaceComments = 16;
 
 // The pcapng events as DecoderSink events (see above). A packet's data is
 // handed on where it lies, in the input or the reader's buffer: the 16 bytes
@@ -49,8 +72,20 @@ class PcapngToPcap final : public PcapngSink {
   void onInterface(const PcapngInterfaceInfo& interface) override;
   void onPacket(const PcapngPacketView& packet) override;
   void onStatistics(const PcapngStatisticsView& stats) override;
-  void onRawBlock(uint32_t, std::span<const uint8_t>) override {}
+  void onRawBlock(uint32_t type, std::span<const uint8_t> block) override;
   void onSkippedBlock(uint32_t, uint32_t) override {}
+
+  // Keeps what pcapng output needs (see above); before the first byte.
+  void keepOrigins() { keep_ = true; }
+  // Interfaces read so far; a decoder that replaces this one (a reconnect)
+  // numbers its own from there, so a stream never reuses a key.
+  uint32_t interfacesSeen() const { return sectionBase_ + sectionInterfaces_; }
+  void startKeysAt(uint32_t first) { sectionBase_ = first; }
+  // Interfaces and statistics read since the last call.
+  std::vector<InputInterface> takeInterfaces() { return std::exchange(newInterfaces_, {}); }
+  std::vector<InputStatistics> takeStatistics() { return std::exchange(newStatistics_, {}); }
+  // NRBs and DSBs that could not be kept (malformed inside).
+  uint64_t blocksDropped() const { return blocksDropped_; }
 
   const std::optional<GlobalHeader>& header() const { return header_; }
   // The first refusal (another link type), if any: the stream stops there.
@@ -65,6 +100,14 @@ class PcapngToPcap final : public PcapngSink {
   uint64_t lastTsNs_ = 0;
   std::map<std::pair<uint32_t, uint32_t>, uint64_t> drops_;  // (section, interface) -> isb_ifdrop
   std::optional<Error> error_;
+
+  bool keep_ = false;
+  ByteOrder sectionOrder_ = ByteOrder::Little;
+  uint32_t sectionBase_ = 0;        // key of the current section's interface 0
+  uint32_t sectionInterfaces_ = 0;  // interfaces in the current section
+  std::vector<InputInterface> newInterfaces_;
+  std::vector<InputStatistics> newStatistics_;
+  uint64_t blocksDropped_ = 0;
 };
 
 class CaptureDecoder {
@@ -89,6 +132,12 @@ class CaptureDecoder {
   uint64_t packets() const { return isPcapng() ? pcapng_->packets() : pcap_.packets(); }
   // Packets the capturing interfaces dropped, from pcapng ISBs (isb_ifdrop).
   uint64_t interfaceDrops() const { return isPcapng() ? adapter_.drops() : 0; }
+  // pcapng output: keep interfaces, origins, comments and blocks (see above).
+  void keepOrigins() { adapter_.keepOrigins(); }
+  uint32_t interfacesSeen() const { return adapter_.interfacesSeen(); }
+  void startKeysAt(uint32_t first) { adapter_.startKeysAt(first); }
+  std::vector<InputInterface> takeInterfaces() { return adapter_.takeInterfaces(); }
+  std::vector<InputStatistics> takeStatistics() { return adapter_.takeStatistics(); }
 
  private:
   enum class Format { Unknown, Pcap, Pcapng };

@@ -34,14 +34,14 @@ void Merger::setLive(size_t stream, bool live) {
 
 Status Merger::checkCompatible(const GlobalHeader& header) const {
   const uint32_t link = header.linkType & kLinkTypeMask;
-  if (!linkType_ || link == *linkType_) return Status::success();
+  if (!linkType_ || link == *linkType_ || options_.mixedLinkTypes) return Status::success();
   // SLL2 can always be rewritten as SLL (it only drops the interface index);
   // before the output is written, an SLL stream can still pull SLL2 ones down.
   if (link == kLinkTypeLinuxSll2 && *linkType_ == kLinkTypeLinuxSll) return Status::success();
   if (!headerWritten_ && isSllFamily(link) && isSllFamily(*linkType_)) return Status::success();
-  return makeError(ErrorCode::Incompatible,
-                   "link type " + linkTypeName(link) + " cannot be merged into " +
-                       linkTypeName(*linkType_) + " output");
+  return makeError(ErrorCode::Incompatible, "link type " + linkTypeName(link) +
+                                                " cannot be merged into " +
+                                                linkTypeName(*linkType_) + " output");
 }
 
 Status Merger::setHeader(size_t stream, const GlobalHeader& header, uint64_t nowNs) {
@@ -61,7 +61,14 @@ Status Merger::setHeader(size_t stream, const GlobalHeader& header, uint64_t now
 bool Merger::push(size_t stream, PacketBatch&& batch, uint64_t nowNs) {
   Stream& s = streams_[stream];
   if (s.closed) return false;
-  if (batch.empty()) return true;
+  if (batch.empty()) {
+    // Blocks a pcapng input ended with, after its last packet: written now,
+    // still before every later packet of this stream.
+    if (log_ != nullptr && headerWritten_) {
+      for (const BatchNote& note : batch.notes()) logNote(stream, note, log_->records.size());
+    }
+    return true;
+  }
   const bool wasEmpty = s.queue.empty();
   if (wasEmpty) unmarkEmpty(stream);  // keyed by the old high-water mark
   s.highWater = std::max(s.highWater, batch.maxTsNs());
@@ -210,7 +217,37 @@ inline void Merger::countWritten(Stream& s, uint64_t tsNs, uint32_t caplen) {
   }
   ++s.stats.packets;
   s.stats.bytes += caplen;
-  if (streamLog_) streamLog_->push_back(static_cast<uint32_t>(&s - streams_.data()));
+}
+
+void Merger::logRecord(Stream& s, const PacketBatch& batch, const BatchEntry& e,
+                       uint32_t linkType) {
+  const auto stream = static_cast<uint32_t>(&s - streams_.data());
+  const RecordOrigin origin = batch.origin(static_cast<size_t>(&e - batch.begin()));
+  const bool input = origin.interface != kNoInputInterface;
+  log_->records.push_back(
+      RecordSource{stream, origin.interface, input ? origin.linkType : linkType, origin.flags});
+}
+
+void Merger::logNote(size_t stream, const BatchNote& note, size_t record) {
+  log_->notes.push_back(
+      RecordLog::Note{static_cast<uint32_t>(stream), record, note.kind, note.bytes});
+}
+
+// The notes of entry `entry` of the front batch, around its record: blocks
+// before it (already logged when this is called after the record), its
+// comments after. `written`: the record made it into the log.
+void Merger::logNotes(Stream& s, const PacketBatch& batch, size_t entry, bool written) {
+  const auto& notes = batch.notes();
+  const size_t stream = static_cast<size_t>(&s - streams_.data());
+  while (s.nextNote < notes.size() && notes[s.nextNote].entry <= entry) {
+    const BatchNote& note = notes[s.nextNote++];
+    if (note.kind == BatchNote::Kind::Block) {
+      // Before the record just logged (or where it would have been).
+      logNote(stream, note, log_->records.size() - (written ? 1 : 0));
+    } else if (written && note.entry == entry) {
+      logNote(stream, note, log_->records.size() - 1);
+    }
+  }
 }
 
 // The top stream's next record (or next batch's first) replaces it in the
@@ -218,7 +255,11 @@ inline void Merger::countWritten(Stream& s, uint64_t tsNs, uint32_t caplen) {
 bool Merger::emitTop(RecordBuffer& out) {
   const uint32_t index = heap_.top().stream;
   Stream& s = streams_[index];
-  const bool written = writeRecord(s, s.queue.front(), *s.cursor, out);
+  const PacketBatch& front = s.queue.front();
+  const bool written = writeRecord(s, front, *s.cursor, out);
+  if (log_ != nullptr && !front.notes().empty()) [[unlikely]] {
+    logNotes(s, front, static_cast<size_t>(s.cursor - front.begin()), written);
+  }
   if (++s.cursor != s.cursorEnd) {
     heap_.replaceTop({s.cursor->tsNs, index});
     return written;
@@ -239,8 +280,12 @@ void Merger::startFront(Stream& s) {
   s.cursorEnd = s.queue.front().end();
 }
 
-bool Merger::writeRecord(Stream& s, const PacketBatch& batch, const BatchEntry& e, RecordBuffer& out) {
-  const bool toSll = output_.linkType == kLinkTypeLinuxSll && batch.linkType == kLinkTypeLinuxSll2;
+bool Merger::writeRecord(Stream& s, const PacketBatch& batch, const BatchEntry& e,
+                         RecordBuffer& out) {
+  // A record with an input interface keeps that interface's link type.
+  const bool toSll = output_.linkType == kLinkTypeLinuxSll &&
+                     batch.linkType == kLinkTypeLinuxSll2 && !batch.hasOrigins();
+  if (log_ != nullptr) logRecord(s, batch, e, toSll ? kLinkTypeLinuxSll : batch.linkType);
   if (batch.precision == output_.precision && !toSll) [[likely]] {
     // The batch holds the record already encoded in host order with this
     // precision (and any clock offset applied): one copy, no re-encoding.
@@ -269,6 +314,7 @@ bool Merger::writeConverted(Stream& s, const PacketBatch& batch, const BatchEntr
   const auto sll = convertSll2RecordToSll(header, data);
   if (!sll) {
     ++s.stats.unconvertible;
+    if (log_ != nullptr) log_->records.pop_back();
     return false;
   }
   out.appendRecord(sll->header, sll->sll, sll->payload);
@@ -276,8 +322,15 @@ bool Merger::writeConverted(Stream& s, const PacketBatch& batch, const BatchEntr
   return true;
 }
 
-
 void Merger::retireBatch(Stream& s) {
+  if (log_ != nullptr) {
+    // Blocks after the batch's last record.
+    const auto& notes = s.queue.front().notes();
+    const size_t stream = static_cast<size_t>(&s - streams_.data());
+    for (; s.nextNote < notes.size(); ++s.nextNote)
+      logNote(stream, notes[s.nextNote], log_->records.size());
+  }
+  s.nextNote = 0;
   const size_t bytes = s.queue.front().memoryBytes();
   s.queuedBytes -= bytes;
   totalQueued_ -= bytes;

@@ -37,18 +37,46 @@
 
 namespace ddump {
 
+// What pcapng and per-target output need to know of each record written
+// (Merger::setRecordLog), in the order the records were appended.
+struct RecordSource {
+  uint32_t stream = 0;
+  uint32_t interface = kNoInputInterface;  // RecordOrigin::interface
+  uint32_t linkType = 0;                   // of the record as written
+  uint32_t flags = 0;                      // epb_flags an input gave, 0: none
+};
+struct RecordLog {
+  // A comment of the record `record`, or a block to write before it
+  // (record == records.size(): after the last one).
+  struct Note {
+    uint32_t stream = 0;
+    size_t record = 0;
+    BatchNote::Kind kind = BatchNote::Kind::Comment;
+    std::string bytes;
+  };
+  std::vector<RecordSource> records;
+  std::vector<Note> notes;
+  void clear() {
+    records.clear();
+    notes.clear();
+  }
+};
+
 struct MergerOptions {
   uint64_t maxDelayNs = 500'000'000;  // --max-delay
   bool forceNano = false;             // --nano: nanosecond output even if all streams are µs
   // The header written when no stream ever produced one (every target failed):
   // the worker's default link type, so the output is still a valid pcap.
   uint32_t fallbackLinkType = kLinkTypeLinuxSll;
+  // pcapng output: streams (and records) of any link types merge, each
+  // keeping its own; pcap output holds one.
+  bool mixedLinkTypes = false;
 };
 
 struct StreamStats {
-  uint64_t packets = 0;    // records written
-  uint64_t bytes = 0;      // captured bytes written (sum of caplen)
-  uint64_t reordered = 0;  // written after a later timestamp had already gone out
+  uint64_t packets = 0;        // records written
+  uint64_t bytes = 0;          // captured bytes written (sum of caplen)
+  uint64_t reordered = 0;      // written after a later timestamp had already gone out
   uint64_t unconvertible = 0;  // SLL2 records too short to convert (not writable)
 };
 
@@ -94,9 +122,10 @@ class Merger {
   bool idle() const;  // every stream closed and nothing queued
   bool headerWritten() const { return headerWritten_; }
   const StreamStats& stats(size_t stream) const { return streams_[stream].stats; }
-  // When set, the stream index of every record appended to an output buffer
-  // is appended here too, in the same order (pcapng and per-target output).
-  void setStreamLog(std::vector<uint32_t>* log) { streamLog_ = log; }
+  // When set, where every record appended to an output buffer came from is
+  // appended here too, in the same order, with the comments and blocks of
+  // pcapng inputs (pcapng and per-target output).
+  void setRecordLog(RecordLog* log) { log_ = log; }
 
   static constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
 
@@ -121,6 +150,7 @@ class Merger {
     // queued (push_back and pop_front keep references to the others valid).
     const BatchEntry* cursor = nullptr;
     const BatchEntry* cursorEnd = nullptr;
+    size_t nextNote = 0;  // of queue.front().notes()
     size_t queuedBytes = 0;
     uint64_t highWater = 0;  // largest timestamp seen
     StreamStats stats;
@@ -140,6 +170,9 @@ class Merger {
                       bool toSll);
   void startFront(Stream& s);
   void countWritten(Stream& s, uint64_t tsNs, uint32_t caplen);
+  void logRecord(Stream& s, const PacketBatch& batch, const BatchEntry& e, uint32_t linkType);
+  void logNotes(Stream& s, const PacketBatch& batch, size_t entry, bool written);
+  void logNote(size_t stream, const BatchNote& note, size_t record);
   void retireBatch(Stream& s);
   void markEmpty(size_t index);
   void unmarkEmpty(size_t index);
@@ -156,7 +189,7 @@ class Merger {
   uint64_t lastWrittenNs_ = 0;
   size_t totalQueued_ = 0;
   std::vector<PacketBatch> spent_;
-  std::vector<uint32_t>* streamLog_ = nullptr;
+  RecordLog* log_ = nullptr;
 };
 
 }  // namespace ddump

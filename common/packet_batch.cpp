@@ -17,6 +17,29 @@ void PacketBatch::clear() {
   view_ = nullptr;
   entries_.clear();
   maxTsNs_ = 0;
+  origins_.clear();
+  notes_.clear();
+  notesBytes_ = 0;
+}
+
+void PacketBatch::setLastOrigin(RecordOrigin origin) {
+  if (entries_.empty()) return;
+  // Records of a pcap input before it (a reconnect) have none.
+  origins_.resize(entries_.size() - 1);
+  origins_.push_back(origin);
+}
+
+void PacketBatch::addComment(std::string text) {
+  if (entries_.empty()) return;
+  notesBytes_ += sizeof(BatchNote) + text.size();
+  notes_.push_back(BatchNote{static_cast<uint32_t>(entries_.size() - 1), BatchNote::Kind::Comment,
+                             std::move(text)});
+}
+
+void PacketBatch::addBlock(std::string block) {
+  notesBytes_ += sizeof(BatchNote) + block.size();
+  notes_.push_back(
+      BatchNote{static_cast<uint32_t>(entries_.size()), BatchNote::Kind::Block, std::move(block)});
 }
 
 void BatchCollector::onGlobalHeader(const GlobalHeader& header) {

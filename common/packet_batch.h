@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "pcap_format.h"
@@ -29,6 +31,27 @@ struct BatchEntry {
 static_assert(sizeof(BatchEntry) == 16);
 
 inline constexpr uint32_t kViewBit = 1u << 31;
+
+// Where a record from a pcapng input came from, for pcapng output to keep
+// (draft-ietf-opsawg-pcapng 4.2, 4.3): the input interface, numbered per
+// stream across its sections and connections, its link type and the
+// packet's epb_flags.
+inline constexpr uint32_t kNoInputInterface = 0xFFFFFFFF;
+struct RecordOrigin {
+  uint32_t interface = kNoInputInterface;
+  uint32_t flags = 0;
+  uint32_t linkType = 0;
+};
+
+// Something a pcapng input carries besides packets, kept in its place
+// between them: a packet's opt_comment, or an NRB/DSB (already in host
+// byte order) to write before the record `entry` (== size(): after the last).
+struct BatchNote {
+  enum class Kind : uint8_t { Comment, Block };
+  uint32_t entry = 0;
+  Kind kind = Kind::Comment;
+  std::string bytes;
+};
 
 class PacketBatch {
  public:
@@ -61,8 +84,20 @@ class PacketBatch {
 
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
-  // Bytes held, entries included: what the merger counts against its budget.
-  size_t memoryBytes() const { return records_.size() + entries_.size() * sizeof(BatchEntry); }
+  // Bytes held, entries and pcapng extras included: what the merger counts
+  // against its budget (so a stream of comments or NRBs is bounded too).
+  size_t memoryBytes() const {
+    return records_.size() + entries_.size() * sizeof(BatchEntry) +
+           origins_.size() * sizeof(RecordOrigin) + notesBytes_;
+  }
+
+  // pcapng input only: the last record's origin, and notes (see above).
+  void setLastOrigin(RecordOrigin origin);
+  void addComment(std::string text);  // the last record's
+  void addBlock(std::string block);   // before the next record
+  bool hasOrigins() const { return !origins_.empty(); }
+  RecordOrigin origin(size_t i) const { return i < origins_.size() ? origins_[i] : RecordOrigin{}; }
+  const std::vector<BatchNote>& notes() const { return notes_; }
   const BatchEntry& entry(size_t i) const { return entries_[i]; }
   uint64_t maxTsNs() const { return maxTsNs_; }
   std::span<const uint8_t> data(size_t i) const { return record(i).subspan(kRecordHeaderSize); }
@@ -74,7 +109,9 @@ class PacketBatch {
     return {at, kRecordHeaderSize + e.caplen};
   }
   // The record's original length, from its encoded header (host order).
-  uint32_t recordLen(const BatchEntry& e) const { return load32(record(e).data() + 12, hostByteOrder()); }
+  uint32_t recordLen(const BatchEntry& e) const {
+    return load32(record(e).data() + 12, hostByteOrder());
+  }
   // Left where it was decoded (addView) rather than copied into the batch.
   static bool isView(const BatchEntry& e) { return (e.offset & kViewBit) != 0; }
   // The entries in order, for a reader that walks them by pointer.
@@ -98,6 +135,9 @@ class PacketBatch {
   const uint8_t* view_ = nullptr;  // base of the view records, if any
   std::vector<BatchEntry> entries_;
   uint64_t maxTsNs_ = 0;
+  std::vector<RecordOrigin> origins_;  // for the first records, or none
+  std::vector<BatchNote> notes_;       // by entry
+  size_t notesBytes_ = 0;
 };
 
 // A DecoderSink that collects one stream's records into batches. `final`
@@ -113,11 +153,24 @@ class BatchCollector final : public DecoderSink {
     const auto data = reinterpret_cast<uintptr_t>(packet.data.data());
     if (viewable_ && clockOffsetNs_ == 0 && data >= stableBegin_ + kRecordHeaderSize &&
         data + packet.data.size() <= stableEnd_ &&
-        batch_.addView(stableInput_.data(), packet.data.data() - kRecordHeaderSize, packet.header)) {
+        batch_.addView(stableInput_.data(), packet.data.data() - kRecordHeaderSize,
+                       packet.header)) {
       return;
     }
     copy(packet);
   }
+
+  // A pcapng packet kept with its origin and comments (pcapng output). Its
+  // data never precedes a pcap record header, so it is always copied.
+  void onOriginPacket(const PacketView& packet, RecordOrigin origin,
+                      std::span<const std::string_view> comments) {
+    copy(packet);
+    batch_.setLastOrigin(origin);
+    for (const std::string_view comment : comments) batch_.addComment(std::string(comment));
+  }
+  // An NRB or DSB (host byte order), written before the next packet.
+  void onBlock(std::string block) { batch_.addBlock(std::move(block)); }
+  bool hasNotes() const { return !batch_.notes().empty(); }
 
   // The global header, once, right after the decoder produced it.
   std::optional<GlobalHeader> takeHeader();

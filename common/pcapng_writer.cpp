@@ -20,15 +20,22 @@ constexpr uint16_t kIsbIfDrop = 5;
 // SHB "Section Length": -1 means not specified (we stream, 4.1).
 constexpr uint64_t kSectionLengthUnknown = ~uint64_t{0};
 
-size_t padTo32(size_t n) { return (4 - n % 4) % 4; }
+size_t padTo32(size_t n) {
+  return (4 - n % 4) % 4;
+}
 
 uint32_t flagsForPacketType(uint8_t packetType) {
   switch (static_cast<SllPacketType>(packetType)) {
-    case SllPacketType::Host: return kEpbInbound | kEpbUnicast;
-    case SllPacketType::Broadcast: return kEpbInbound | kEpbBroadcast;
-    case SllPacketType::Multicast: return kEpbInbound | kEpbMulticast;
-    case SllPacketType::OtherHost: return kEpbInbound | kEpbPromiscuous;
-    case SllPacketType::Outgoing: return kEpbOutbound;
+    case SllPacketType::Host:
+      return kEpbInbound | kEpbUnicast;
+    case SllPacketType::Broadcast:
+      return kEpbInbound | kEpbBroadcast;
+    case SllPacketType::Multicast:
+      return kEpbInbound | kEpbMulticast;
+    case SllPacketType::OtherHost:
+      return kEpbInbound | kEpbPromiscuous;
+    case SllPacketType::Outgoing:
+      return kEpbOutbound;
   }
   return 0;  // loopback (5), fastroute (6) and the rest: not a direction
 }
@@ -44,14 +51,16 @@ uint32_t epbFlagsFor(uint32_t linkType, std::span<const uint8_t> data) {
   switch (linkType & kLinkTypeMask) {
     case kLinkTypeLinuxSll: {
       const auto sll = parseSll(data);
-      return sll && sll->packetType <= 0xff ? flagsForPacketType(static_cast<uint8_t>(sll->packetType))
-                                            : 0;
+      return sll && sll->packetType <= 0xff
+                 ? flagsForPacketType(static_cast<uint8_t>(sll->packetType))
+                 : 0;
     }
     case kLinkTypeLinuxSll2: {
       const auto sll2 = parseSll2(data);
       return sll2 ? flagsForPacketType(sll2->packetType) : 0;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -79,7 +88,9 @@ void PcapngWriter::put64Split(uint64_t v) {
   put32(static_cast<uint32_t>(v));
 }
 
-void PcapngWriter::putPadding() { bytes_.insert(bytes_.end(), padTo32(bytes_.size()), 0); }
+void PcapngWriter::putPadding() {
+  bytes_.insert(bytes_.end(), padTo32(bytes_.size()), 0);
+}
 
 size_t PcapngWriter::beginBlock(uint32_t type) {
   const size_t start = bytes_.size();
@@ -143,7 +154,8 @@ void PcapngWriter::appendSectionHeader(const PcapngSection& section) {
 
 Result<uint32_t> PcapngWriter::appendInterface(const PcapngInterface& interface) {
   const uint32_t linkType = interface.linkType & kLinkTypeMask;
-  if (!interfaces_.empty() && (interfaces_.front().linkType & kLinkTypeMask) != linkType) {
+  if (!mixedLinkTypes_ && !interfaces_.empty() &&
+      (interfaces_.front().linkType & kLinkTypeMask) != linkType) {
     return makeError(ErrorCode::Incompatible,
                      "interface " + interface.name + " has link type " + linkTypeName(linkType) +
                          " but the section's is " + linkTypeName(interfaces_.front().linkType));
@@ -154,6 +166,7 @@ Result<uint32_t> PcapngWriter::appendInterface(const PcapngInterface& interface)
   put32(interface.snaplen);
   putStringOption(kIfName, interface.name);
   putStringOption(kIfDescription, interface.description);
+  for (const std::string& comment : interface.comments) putStringOption(kOptComment, comment);
   // if_tsresol (4.2): a power of ten when the top bit is clear.
   const uint8_t tsresol = interface.precision == Precision::Nano ? 9 : 6;
   putOption(kIfTsresol, std::span<const uint8_t>(&tsresol, 1));
@@ -165,10 +178,9 @@ Result<uint32_t> PcapngWriter::appendInterface(const PcapngInterface& interface)
 
 void PcapngWriter::appendPacket(uint32_t interfaceId, uint64_t tsNs, uint32_t origLen,
                                 std::span<const uint8_t> head, std::span<const uint8_t> tail,
-                                uint32_t flags, const std::string& comment) {
-  const Precision precision = interfaceId < interfaces_.size()
-                                  ? interfaces_[interfaceId].precision
-                                  : Precision::Micro;
+                                uint32_t flags, std::span<const std::string> comments) {
+  const Precision precision =
+      interfaceId < interfaces_.size() ? interfaces_[interfaceId].precision : Precision::Micro;
   const size_t start = beginBlock(kPcapngEpbType);
   put32(interfaceId);
   put64Split(inResolution(tsNs, precision));
@@ -177,20 +189,24 @@ void PcapngWriter::appendPacket(uint32_t interfaceId, uint64_t tsNs, uint32_t or
   bytes_.insert(bytes_.end(), head.begin(), head.end());
   bytes_.insert(bytes_.end(), tail.begin(), tail.end());
   putPadding();
-  if (!comment.empty()) putStringOption(kOptComment, comment);
+  bool options = false;
+  for (const std::string& comment : comments) {
+    putStringOption(kOptComment, comment);
+    options = options || !comment.empty();
+  }
   if (flags != 0) {
     uint8_t b[4];
     store32(b, flags, order_);
     putOption(kEpbFlags, b);
+    options = true;
   }
-  if (flags != 0 || !comment.empty()) putEndOfOptions();
+  if (options) putEndOfOptions();
   endBlock(start);
 }
 
 void PcapngWriter::appendStatistics(uint32_t interfaceId, const PcapngStatistics& stats) {
-  const Precision precision = interfaceId < interfaces_.size()
-                                  ? interfaces_[interfaceId].precision
-                                  : Precision::Micro;
+  const Precision precision =
+      interfaceId < interfaces_.size() ? interfaces_[interfaceId].precision : Precision::Micro;
   const size_t start = beginBlock(kPcapngIsbType);
   put32(interfaceId);
   put64Split(inResolution(stats.timestampNs, precision));

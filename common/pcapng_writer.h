@@ -13,8 +13,9 @@
 //
 // Pure: bytes are appended to an internal buffer the caller writes out.
 // Interface ids are the IDBs' order in the section, from 0. All IDBs of a
-// section must share one link type, because libpcap (hence `tcpdump -r`)
-// rejects a pcapng whose interfaces differ; appendInterface enforces it.
+// section share one link type unless allowMixedLinkTypes() was called:
+// libpcap (hence `tcpdump -r`) rejects a pcapng whose interfaces differ,
+// Wireshark and mergecap read and write them.
 
 #include <cstdint>
 #include <optional>
@@ -52,8 +53,9 @@ struct PcapngInterface {
   std::string name;         // if_name, "HOST:IFNAME" or "HOST"
   std::string description;  // if_description, the target URL without credentials
   uint32_t linkType = kLinkTypeEthernet;
-  uint32_t snaplen = 0;     // 0: no limit
+  uint32_t snaplen = 0;                    // 0: no limit
   Precision precision = Precision::Micro;  // if_tsresol 6 or 9
+  std::vector<std::string> comments;       // opt_comment, one option each
 };
 
 // Interface statistics (4.6); unknown counters are left out of the block.
@@ -74,6 +76,11 @@ class PcapngWriter {
  public:
   explicit PcapngWriter(ByteOrder order = hostByteOrder()) : order_(order) {}
 
+  // Interfaces of different link types may share a section (inputs that
+  // already had them: only Wireshark's readers can read the result).
+  void allowMixedLinkTypes() { mixedLinkTypes_ = true; }
+  ByteOrder byteOrder() const { return order_; }
+
   // Starts a new section: forgets its interfaces (a rotated file starts over).
   void appendSectionHeader(const PcapngSection& section);
   // Returns the new interface's id, or an error when its link type differs
@@ -81,11 +88,16 @@ class PcapngWriter {
   Result<uint32_t> appendInterface(const PcapngInterface& interface);
   // One packet; `head` and `tail` are concatenated (e.g. a rewritten link
   // header and the unchanged payload). `origLen` is the length on the wire.
-  // A non-empty `comment` becomes the packet's opt_comment.
+  // Each of `comments` becomes one opt_comment of the packet.
   void appendPacket(uint32_t interfaceId, uint64_t tsNs, uint32_t origLen,
                     std::span<const uint8_t> head, std::span<const uint8_t> tail = {},
-                    uint32_t flags = 0, const std::string& comment = {});
+                    uint32_t flags = 0, std::span<const std::string> comments = {});
   void appendStatistics(uint32_t interfaceId, const PcapngStatistics& stats);
+  // A whole block, already framed and in this writer's byte order (an NRB
+  // or DSB an input carried: 4.5, 4.7), copied as it is.
+  void appendRawBlock(std::span<const uint8_t> block) {
+    bytes_.insert(bytes_.end(), block.begin(), block.end());
+  }
 
   size_t interfaceCount() const { return interfaces_.size(); }
   const PcapngInterface& interface(uint32_t id) const { return interfaces_[id]; }
@@ -112,6 +124,7 @@ class PcapngWriter {
   ByteOrder order_;
   std::vector<uint8_t> bytes_;
   std::vector<PcapngInterface> interfaces_;
+  bool mixedLinkTypes_ = false;
 };
 
 }  // namespace ddump

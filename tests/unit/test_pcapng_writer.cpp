@@ -92,14 +92,14 @@ TEST_CASE("pcapng interfaces: names, description, tsresol, one link type", "[pca
   PcapngWriter w(ByteOrder::Little);
   w.appendSectionHeader({"ddump", "", ""});
   auto a = w.appendInterface({"hostA:eth0", "http://hostA:8475/capture", kLinkTypeLinuxSll2, 262144,
-                              Precision::Nano});
+                              Precision::Nano, {}});
   auto b = w.appendInterface({"hostB", "http://hostB:8475/capture", kLinkTypeLinuxSll2, 0,
-                              Precision::Micro});
+                              Precision::Micro, {}});
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   CHECK(*a == 0);
   CHECK(*b == 1);
-  auto bad = w.appendInterface({"hostC", "", kLinkTypeEthernet, 0, Precision::Micro});
+  auto bad = w.appendInterface({"hostC", "", kLinkTypeEthernet, 0, Precision::Micro, {}});
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().code == ErrorCode::Incompatible);
   CHECK(w.interfaceCount() == 2);
@@ -121,7 +121,7 @@ TEST_CASE("pcapng interfaces: names, description, tsresol, one link type", "[pca
   w.clear();
   w.appendSectionHeader({"ddump", "", ""});
   CHECK(w.interfaceCount() == 0);
-  CHECK(w.appendInterface({"x", "", kLinkTypeEthernet, 0, Precision::Micro}).ok());
+  CHECK(w.appendInterface({"x", "", kLinkTypeEthernet, 0, Precision::Micro, {}}).ok());
 }
 
 TEST_CASE("pcapng enhanced packets: interface, timestamp in its resolution, flags, padding",
@@ -129,8 +129,8 @@ TEST_CASE("pcapng enhanced packets: interface, timestamp in its resolution, flag
   constexpr uint64_t ts = 1'700'000'000'123'456'789ULL;
   PcapngWriter w(ByteOrder::Big);
   w.appendSectionHeader({"ddump", "", ""});
-  REQUIRE(w.appendInterface({"n", "", kLinkTypeLinuxSll2, 0, Precision::Nano}).ok());
-  REQUIRE(w.appendInterface({"u", "", kLinkTypeLinuxSll2, 0, Precision::Micro}).ok());
+  REQUIRE(w.appendInterface({"n", "", kLinkTypeLinuxSll2, 0, Precision::Nano, {}}).ok());
+  REQUIRE(w.appendInterface({"u", "", kLinkTypeLinuxSll2, 0, Precision::Micro, {}}).ok());
   const auto out = sll2Packet(3, SllPacketType::Outgoing);
   const auto in = sll2Packet(3, SllPacketType::Host);
   w.appendPacket(0, ts, 100, out, {}, epbFlagsFor(kLinkTypeLinuxSll2, out));
@@ -184,7 +184,7 @@ TEST_CASE("epb flags and interface index from SLL and SLL2 headers", "[pcapng]")
 TEST_CASE("pcapng interface statistics carry the known counters only", "[pcapng]") {
   PcapngWriter w(ByteOrder::Little);
   w.appendSectionHeader({"ddump", "", ""});
-  REQUIRE(w.appendInterface({"a", "", kLinkTypeEthernet, 0, Precision::Micro}).ok());
+  REQUIRE(w.appendInterface({"a", "", kLinkTypeEthernet, 0, Precision::Micro, {}}).ok());
   w.appendStatistics(0, {2'000'000'000ULL, 12, 0x100000007ULL});
   w.appendStatistics(0, {2'000'000'000ULL, std::nullopt, std::nullopt});
   const auto bl = blocks(w.bytes(), ByteOrder::Little);
