@@ -318,7 +318,8 @@ Output:
   -F pcap|pcapng          output format (default pcap). pcapng names each packet's host
                           and interface (IDB "HOST:IFNAME"; workers are asked for SLL2)
                           and marks its direction; a target has at most 1024 interfaces,
-                          later ones share "HOST:other" (the summary counts them)
+                          later ones share "HOST:other" (the summary counts them). A pcapng
+                          input keeps its own interfaces, comments, NRBs and statistics
   -C SIZE                 rotate when the file exceeds SIZE x 1,000,000 bytes (k/m/g:
                           KiB/MiB/GiB); files FILE, FILE1, FILE2... as tcpdump
   -G SEC                  rotate every SEC seconds; FILE may hold strftime(3) patterns
