@@ -123,7 +123,9 @@ class CaptureFile {
         comments = commentScratch_;
       }
       const uint32_t flags = source.flags != 0 ? source.flags : epbFlagsFor(source.linkType, data);
-      ng_.appendPacket(interfaceFor(source, data), ts, rec.len, data, {}, flags, comments);
+      const uint32_t id = interfaceFor(source, data);
+      if (id < otherIds_.size() && otherIds_[id]) ++owner_.inputOtherPackets_[source.stream];
+      ng_.appendPacket(id, ts, rec.len, data, {}, flags, comments);
     }
     size_ += pendingSize() - before;
     return WriteResult::Ok;
@@ -191,6 +193,7 @@ class CaptureFile {
     }
     interfaces_.clear();
     inputInterfaces_.clear();
+    otherIds_.clear();
     streamsSeen_.clear();
     if (config_.format == OutputFormat::Pcap) {
       pcap_.appendGlobalHeader(header_);
@@ -261,6 +264,10 @@ class CaptureFile {
       idb.precision = Precision::Nano;
     }
     const InputInfo info{appendInterface(idb)};
+    if (!input) {
+      otherIds_.resize(info.id + 1, false);
+      otherIds_[info.id] = true;
+    }
     markSeen(source.stream);
     inputInterfaces_[bucket] = info;
     inputInterfaces_[key] = info;
@@ -334,6 +341,7 @@ class CaptureFile {
     uint32_t id;
   };
   std::map<InputKey, InputInfo> inputInterfaces_;
+  std::vector<bool> otherIds_;  // by IDB id: a LABEL:other of input interfaces
   std::vector<std::string> commentScratch_;
   std::vector<bool> streamsSeen_;  // streams with an interface in this file
 };
@@ -346,7 +354,8 @@ Output::Output(OutputConfig config, std::vector<StreamLabel> labels)
       interfaces_(labels_.size()),
       inputs_(labels_.size()),
       precisions_(labels_.size()),
-      interfaceCaps_(labels_.size()) {}
+      interfaceCaps_(labels_.size()),
+      inputOtherPackets_(labels_.size(), 0) {}
 
 Output::~Output() = default;
 
@@ -399,7 +408,14 @@ std::optional<Precision> Output::streamPrecision(size_t stream) const {
 }
 
 std::string Output::interfaceOverflow(size_t stream) const {
-  return interfaceCapSummary(interfaceCaps_[stream], labels_[stream].name + ":other");
+  std::string text = interfaceCapSummary(interfaceCaps_[stream], labels_[stream].name + ":other");
+  if (inputOtherPackets_[stream] > 0) {
+    if (!text.empty()) text += "; ";
+    text += "more than " + std::to_string(kMaxInterfacesPerStream) +
+            " interfaces in the input: " + std::to_string(inputOtherPackets_[stream]) +
+            " packets of the further ones went to interface " + labels_[stream].name + ":other";
+  }
+  return text;
 }
 
 std::string Output::sectionComment() const {

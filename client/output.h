@@ -135,6 +135,7 @@ class Output {
   // The writer thread's: which interface indexes of each stream have
   // interfaces of their own, in every file (rotated or per target) alike.
   std::vector<InterfaceCap> interfaceCaps_;
+  std::vector<uint64_t> inputOtherPackets_;  // past the cap of a pcapng input's interfaces
   // Reaps finished -z commands; with `wait`, waits for all of them.
   void reapChildren(bool wait);
   std::vector<pid_t> children_;  // -z commands

@@ -115,4 +115,27 @@ status=0
 assert_eq 1 "$status" "pcap output of two link types"
 assert_contains "$(cat two.err)" "cannot be merged" "says why"
 
+# --- an input with more interfaces than a target may have -----------------------
+"$E2E_PYTHON" - many.pcapng <<'PY'
+import struct, sys
+def block(t, body):
+    body += bytes(-len(body) % 4)
+    return struct.pack("<II", t, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+def opt(code, value):
+    return struct.pack("<HH", code, len(value)) + value + bytes(-len(value) % 4)
+out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+for i in range(1100):
+    out += block(1, struct.pack("<HHI", 1, 0, 0) + opt(2, b"if%d" % i) + opt(0, b""))
+for i in range(1100):
+    frame = bytes(12) + b"\x88\xb5" + struct.pack(">I", i)
+    out += block(6, struct.pack("<IIIII", i, 0, 1_000_000 + i, len(frame), len(frame)) + frame)
+open(sys.argv[1], "wb").write(out)
+PY
+"$DDUMP" -F pcapng many.pcapng >many-out.pcapng 2>many.err || fail "1100 interfaces: exit $?"
+assert_eq 1100 "$(fields many-out.pcapng | wc -l)" "every packet kept"
+assert_eq 1025 "$(fields many-out.pcapng | cut -f1 | sort -u | wc -l)" "1024 interfaces and one other"
+assert_eq 76 "$(fields many-out.pcapng | cut -f1 | grep -c '^many:other$')" "the rest on FILE:other"
+assert_contains "$(cat many.err)" "more than 1024 interfaces in the input: 76 packets of the further ones went to interface many:other" \
+    "the summary says so"
+
 pass "pcapng output: input interfaces, names, comments, NRBs and statistics kept; as mergecap; live per-host round trip"
