@@ -17,6 +17,7 @@
 #include "small_request.h"
 #include "log.h"
 #include "time_spec.h"
+#include "worker_answers.h"
 
 namespace ddump {
 namespace {
@@ -38,20 +39,6 @@ std::string printable(const std::string& text, size_t limit = 300) {
     out += (c >= 0x20 && c < 0x7f) ? c : ' ';
   }
   return out;
-}
-
-// The worker's /interfaces JSON as index -> name (for pcapng IDBs).
-std::map<uint32_t, std::string> interfaceNames(const std::string& body) {
-  std::map<uint32_t, std::string> names;
-  const auto json = nlohmann::json::parse(body, nullptr, false);
-  if (!json.is_array()) return names;
-  for (const auto& item : json) {
-    if (item.is_object() && item.contains("name") && item["name"].is_string() &&
-        item.contains("index") && item["index"].is_number_unsigned()) {
-      names[item["index"].get<uint32_t>()] = printable(item["name"].get<std::string>(), 64);
-    }
-  }
-  return names;
 }
 
 // What a capture may be served as: the format itself is told by its magic
@@ -379,7 +366,11 @@ void HttpSource::probeWorker() {
       const int64_t recvNs = wallNowNs();
       if (!reply || reply->head.status != 200) break;
       addClockSample(sendNs, reply->head.field("X-Ddump-Time"), recvNs);
-      if (i == 0 && settings_.output) settings_.output->setInterfaces(stream_, interfaceNames(reply->body));
+      if (i == 0 && settings_.output) {
+        if (auto names = parseInterfaceNames(reply->body)) {
+          settings_.output->setInterfaces(stream_, std::move(*names));
+        }
+      }
     }
   }
   std::lock_guard<std::mutex> lock(clientMutex_);
@@ -506,16 +497,10 @@ void HttpSource::fetchKernelDrops() {
   if (!connection.open(target_, settings_.tlsContext.get(), 1000, &endpoint)) return;
   auto reply = getSmall(connection, target_, "/stats", false, 1000);
   if (!reply || reply->head.status != 200) return;
-  const auto json = nlohmann::json::parse(reply->body, nullptr, false);
-  if (!json.is_object() || !json.contains("captures") || !json["captures"].is_array()) return;
-  for (const auto& capture : json["captures"]) {
-    if (!capture.is_object() || !capture.contains("id") || !capture.contains("kernel_drops")) continue;
-    const auto& id = capture["id"];
-    const std::string idText = id.is_string() ? id.get<std::string>() : id.dump();
-    if (idText == captureId && capture["kernel_drops"].is_number_unsigned()) {
-      kernelDrops_ = capture["kernel_drops"].get<uint64_t>();
-      dropsKnown_ = true;
-    }
+  const auto drops = parseKernelDrops(reply->body, captureId);
+  if (drops && *drops) {
+    kernelDrops_ = **drops;
+    dropsKnown_ = true;
   }
 }
 
