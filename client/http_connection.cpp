@@ -112,7 +112,10 @@ Status HttpConnection::open(const Target& target, SSL_CTX* tls, int timeoutMs, c
           ? connectOne(reinterpret_cast<const sockaddr*>(&pinned->address), pinned->length, timeoutMs)
           : connectTcp(target, timeoutMs);
   if (!connected) return connected;
-  if (!tls) return Status::success();
+  // The context is the run's, shared by every target: only an https one
+  // speaks TLS (a plain http target beside it must not start a handshake).
+  if (target.kind != TargetKind::Https) return Status::success();
+  if (!tls) return networkError("no TLS context for an https target");
   return handshake(target, tls, msLeft(deadline));
 }
 
@@ -217,11 +220,17 @@ Error HttpConnection::tlsError(const Target& target, int code) const {
     return networkError(std::string("server certificate not trusted: ") +
                         X509_verify_cert_error_string(verifyResult));
   }
-  if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+  // A close during the handshake: SSL_ERROR_SYSCALL with nothing queued, or,
+  // with SSL_OP_IGNORE_UNEXPECTED_EOF (set above), SSL_ERROR_ZERO_RETURN.
+  if ((code == SSL_ERROR_SYSCALL || code == SSL_ERROR_ZERO_RETURN) && ERR_peek_error() == 0) {
     return networkError(errno != 0 ? "TLS handshake failed: " + std::string(std::strerror(errno))
                                    : "the server closed the connection during the TLS handshake");
   }
-  return networkError("TLS handshake failed: " + openSslError());
+  // The answer's first bytes are not a TLS record header (RFC 8446 §5.1):
+  // typically a plain-text server ("HTTP/1.1 400" read as a record).
+  const bool notTls = ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_WRONG_VERSION_NUMBER;
+  return networkError("TLS handshake failed: " + openSslError() +
+                      (notTls ? " (the server does not speak TLS: is it an http:// server?)" : ""));
 }
 
 Status HttpConnection::writeAll(std::string_view bytes, int timeoutMs) {

@@ -57,8 +57,9 @@ class HttpConnection {
   HttpConnection& operator=(const HttpConnection&) = delete;
 
   // TCP connect to every address of host:port in turn within timeoutMs (to
-  // `pinned` alone when it is given and valid), then the TLS handshake when
-  // `tls` is given (SNI and host name verification, still by target.host).
+  // `pinned` alone when it is given and valid), then, for an https target,
+  // the TLS handshake on `tls` (SNI and host name verification, still by
+  // target.host). An http target ignores `tls`.
   Status open(const Target& target, SSL_CTX* tls, int timeoutMs, const Endpoint* pinned = nullptr);
   Status writeAll(std::string_view bytes, int timeoutMs);
   // Blocks until some bytes arrive, by default without a timeout (a live
