@@ -82,7 +82,6 @@ void HttpSource::onResponse(const HttpResponseHead& head, const HttpConnection& 
   if (const auto from = parseWorkerTime(head.field("X-Ddump-History-From")); from && historyFromNs_ == 0) {
     historyFromNs_ = *from;
   }
-  headerDeadlineNs_.exchange(0);  // from here on a stream may be silent for hours
   streaming_ = true;
   state_ = TargetState::Streaming;
   if (!captureContentType(contentType_)) {
@@ -136,6 +135,10 @@ std::string HttpSource::transportError(const Error& error) const {
   if (timedOut_) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%g", 2 * settings_.connectTimeoutSec);
+    if (status_ == 200) {
+      return std::string("response headers, then no pcap header within ") + seconds +
+             " s (a worker sends it at once)";
+    }
     return std::string("no response headers within ") + seconds + " s";
   }
   if (error.code == ErrorCode::Http) return reason;  // connected, but the answer is not HTTP
@@ -270,12 +273,15 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
     if (aborted_) return Attempt::Stopped;
     connection_ = std::move(connection);
   }
-  // Covers connect, TLS handshake, response headers and an error body.
+  // Covers connect, TLS handshake, response headers, and then an error body
+  // or the capture's header.
   headerDeadlineNs_ = steadyNowNs() + 2 * static_cast<uint64_t>(connectTimeoutMs()) * 1'000'000;
   const Status outcome = exchange(*raw, feeder);
   feeder.flush();  // records gathered before the body ended (or failed) still go out
   headerDeadlineNs_ = 0;
-  if (feeder.stopped() && status_ == 200) {
+  // A stream the merge refused (another link type) is also "stopped": its
+  // error is still this target's one line, and nothing waits for abort().
+  if (feeder.stopped() && status_ == 200 && streamError_.empty()) {
     // The merge is over (Ctrl-C, -c) but the session may still ask the worker
     // for this capture's kernel drops, and /stats lists live captures only:
     // the connection stays open until abort().
@@ -287,11 +293,11 @@ HttpSource::Attempt HttpSource::attempt(StreamFeeder& feeder) {
     std::lock_guard<std::mutex> lock(clientMutex_);
     connection_.reset();
   }
-  if (aborted_ || feeder.stopped()) return Attempt::Stopped;
   if (!streamError_.empty()) {
     fail(streamError_);
     return Attempt::Failed;
   }
+  if (aborted_ || feeder.stopped()) return Attempt::Stopped;
   if (status_ != 0 && status_ != 200) {
     lastError_ = statusError();
     return status_ >= 400 && status_ < 500 ? Attempt::Refused : Attempt::Failed;
@@ -379,6 +385,9 @@ void HttpSource::probeWorker() {
 
 void HttpSource::run() {
   StreamFeeder feeder(stream_, hub_);
+  // A worker writes the capture's header with the response headers; only
+  // once it is here may the stream be silent for hours.
+  feeder.onHeaderDecoded([this] { headerDeadlineNs_.exchange(0); });
   probeWorker();
   applyClockOffset(feeder);
   std::vector<WindowPhase> phases = windowPhases(settings_.window);

@@ -357,7 +357,8 @@ Control:
       --max-delay MS      longest a packet waits for idle streams (default 500)
       --retry N           reconnect a failed target up to N times with backoff (default 0)
       --connect-timeout SEC  limit for connect and TLS handshake; the response
-                          headers must follow within twice that (default 10)
+                          headers and the capture's pcap header must follow
+                          within twice that (default 10)
   -q, --quiet             print only errors on stderr (no summary)
   -v, --verbose           show connection details: address, TLS version and
                           cipher, effective filter, worker host and clock offset

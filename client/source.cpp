@@ -33,6 +33,7 @@ Status StreamFeeder::forward(std::span<const uint8_t> bytes, bool stable, bool m
     // stream_decoder.h): the snaplen announced covers every record decoded
     // with it, i.e. the whole first chunk, so the output's header does too.
     header->snaplen = decoder_.globalHeader().snaplen;
+    if (headerHook_) headerHook_();
     if (Status merged = hub_.onHeader(stream_, *header); !merged) return merged;
   }
   forwardInterfaces();

@@ -5,6 +5,7 @@
 // with one stderr line naming it (credentials masked) and the reason.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -52,6 +53,10 @@ class StreamFeeder {
     collector_.setClockOffset(offsetNs);
   }
   bool stopped() const { return stopped_; }  // the hub wants no more
+  // Called on the reader's thread as soon as the capture's header (a pcap
+  // global header, or a pcapng section and interface) is decoded, before the
+  // merge judges it (which may wait on a writer blocked by its output).
+  void onHeaderDecoded(std::function<void()> hook) { headerHook_ = std::move(hook); }
   // The newest timestamp handed to the hub (our clock, ns; 0: none yet).
   uint64_t newestNs() const { return newestNs_; }
   uint64_t packets() const { return decoder_.packets(); }
@@ -64,6 +69,7 @@ class StreamFeeder {
   CaptureDecoder decoder_;  // pcap or pcapng, by the magic
   BatchCollector collector_;
   bool stopped_ = false;
+  std::function<void()> headerHook_;
   uint64_t newestNs_ = 0;
   int64_t clockOffsetNs_ = 0;
 
