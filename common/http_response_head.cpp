@@ -133,7 +133,17 @@ Status HttpHeadParser::parseStatusLine(std::string_view line) {
   if (!codeOk) return headError("status line " + quoted(line) + " is not HTTP/1.x");
   head_.status = std::stoi(std::string(code));
   if (head_.status < 100) return headError("status code " + std::string(code));
-  head_.reason = std::string(trim(line.size() > 13 ? line.substr(13) : std::string_view()));
+  // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ): no other control
+  // byte, and a bare CR is invalid there as anywhere (RFC 9112 §2.2).
+  const std::string_view reason = trim(line.size() > 13 ? line.substr(13) : std::string_view());
+  if (std::any_of(reason.begin(), reason.end(),
+                  [](char c) {
+                    const auto byte = static_cast<unsigned char>(c);
+                    return (byte < 0x20 && byte != '\t') || byte == 0x7f;
+                  })) {
+    return headError("control character in the reason phrase of " + quoted(line));
+  }
+  head_.reason = std::string(reason);
   return Status::success();
 }
 
@@ -145,12 +155,14 @@ Status HttpHeadParser::parseField(std::string_view line) {
   if (!line.empty() && (line.front() == ' ' || line.front() == '\t') && !head_.fields.empty()) {
     const std::string_view more = trim(line);
     if (more.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
-      return headError("control character in header " + head_.fields.back().first);
+      return headError("control character in header " + quoted(head_.fields.back().first));
     }
     // Appended in place: no temporary, and nothing for GCC 12's false
-    // -Wrestrict on `" " + std::string(...)` (GCC bug 105329) to flag.
+    // -Wrestrict on `" " + std::string(...)` (GCC bug 105329) to flag. The
+    // joined value stays trimmed (OWS is not part of it, §5): no space
+    // before the first part or after an empty one.
     std::string& value = head_.fields.back().second;
-    value += ' ';
+    if (!value.empty() && !more.empty()) value += ' ';
     value += more;
     return Status::success();
   }
@@ -161,7 +173,7 @@ Status HttpHeadParser::parseField(std::string_view line) {
   }
   const std::string_view value = trim(line.substr(colon + 1));
   if (std::any_of(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; })) {
-    return headError("control character in header " + std::string(name));
+    return headError("control character in header " + quoted(name));
   }
   head_.fields.emplace_back(std::string(name), std::string(value));
   return Status::success();

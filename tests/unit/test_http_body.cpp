@@ -12,6 +12,7 @@
 #include "http_response_head.h"
 
 using namespace ddump;
+using namespace std::string_literals;
 
 namespace {
 
@@ -229,6 +230,19 @@ TEST_CASE("hostile response heads are refused with the reason", "[http]") {
   CHECK(headError("HTTP/1.1 200\r\n\r\n") == "complete");
   const std::string huge = "HTTP/1.1 200 OK\r\nX: " + std::string(70000, 'a');
   CHECK(headError(huge) == "bad HTTP response: header section larger than 65536 bytes");
+  // A bare CR, a NUL or another control byte in the reason phrase (RFC 9112
+  // §4, §2.2), as in a field value.
+  CHECK(headError(std::string("HTTP/1.1 200 O\rK\r\n\r\n")) ==
+        "bad HTTP response: control character in the reason phrase of 'HTTP/1.1 200 O?K'");
+  CHECK(headError("HTTP/1.1 200 \0\0OK\x7f\r\n\r\n"s) ==
+        "bad HTTP response: control character in the reason phrase of 'HTTP/1.1 200 ??OK?'");
+  CHECK(headError("HTTP/1.1 200 \tOK\t\xc3\xa9\r\n\r\n") == "complete");
+  // The error names a field by at most 60 bytes of it, on one line.
+  const std::string longName(5000, 'N');
+  CHECK(headError("HTTP/1.1 200 OK\r\n" + longName + ": a\0b\r\n\r\n"s) ==
+        "bad HTTP response: control character in header '" + longName.substr(0, 60) + "...'");
+  CHECK(headError("HTTP/1.1 200 OK\r\nA: 1\r\n b\0\r\n\r\n"s) ==
+        "bad HTTP response: control character in header 'A'");
 }
 
 TEST_CASE("obs-fold continues the previous field's value", "[http]") {
@@ -239,6 +253,17 @@ TEST_CASE("obs-fold continues the previous field's value", "[http]") {
   REQUIRE(parser.complete());
   CHECK(parser.head().field("A") == "1 folded again");
   CHECK(parser.head().field("B") == "2");
+
+  // Folded onto an empty value, or an empty continuation: still trimmed.
+  HttpHeadParser empty;
+  const std::string folded =
+      "HTTP/1.1 200 OK\r\nX-Ddump-Capture-Id:\r\n\t7\r\nA: 1\r\n \r\nB:\r\n \r\n\r\n";
+  REQUIRE(empty.feed(bytesOf(folded)));
+  REQUIRE(empty.complete());
+  CHECK(empty.head().field("X-Ddump-Capture-Id") == "7");
+  CHECK(empty.head().field("A") == "1");
+  CHECK(empty.head().has("B"));
+  CHECK(empty.head().field("B").empty());
 }
 
 TEST_CASE("body framing follows RFC 9112 section 6.3", "[http]") {
