@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include <getopt.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -33,6 +34,9 @@ enum LongOnly {
   kTrigger,
   kBefore,
   kAfter,
+  kUtc,
+  kFlowInterval,
+  kMaxFlows,
 };
 
 uint64_t parseUnsigned(const char* text, const char* flag) {
@@ -70,6 +74,28 @@ T orUsage(Result<T> result, const char* flag) {
     throw UsageError(why.rfind(flag, 0) == 0 ? why : std::string(flag) + ": " + why);
   }
   return std::move(*result);
+}
+
+// -T: what stdout gets, and -F and -w as given; a terminal gets text
+// unless told otherwise (binary pcap there is noise).
+void resolveOutputType(Options& o, bool stdoutIsTerminal) {
+  OutputConfig& out = o.output;
+  if (o.type) {
+    const std::string& t = *o.type;
+    if (t == "pcap") return;  // binary, as -F says
+    if (t != "text" && t != "ndjson" && t != "flows") {
+      throw UsageError("-T: '" + t + "' is not pcap, text, ndjson or flows");
+    }
+    if (o.formatGiven) throw UsageError("-T " + t + " writes lines, not -F " + (out.format == OutputFormat::Pcapng ? "pcapng" : "pcap"));
+    out.format = t == "text" ? OutputFormat::Text : t == "ndjson" ? OutputFormat::Ndjson : OutputFormat::Flows;
+  } else if (!o.pathGiven && !o.formatGiven && stdoutIsTerminal) {
+    out.format = OutputFormat::Text;
+  }
+  if (isCaptureFormat(out.format)) return;
+  if (out.perTarget) throw UsageError("-w DIR/ writes capture files: not with -T text, ndjson or flows");
+  if (out.rotation.enabled() || !out.postRotate.empty()) {
+    throw UsageError("-C, -G, -W and -z rotate capture files: not with -T text, ndjson or flows");
+  }
 }
 
 OutputFormat parseFormat(const char* text) {
@@ -121,6 +147,7 @@ void applyOption(int opt, const char* arg, Options& o) {
     case kLinktype: o.capture.linktype = parseLinktype(arg); break;
     case kNano:
       o.nano = true;
+      o.output.summary.style.nano = true;
       o.capture.precision = "nano";
       break;
     case kTargets: o.targetsFile = arg; break;
@@ -142,8 +169,25 @@ void applyOption(int opt, const char* arg, Options& o) {
       if (o.connectTimeoutSec <= 0) throw UsageError("--connect-timeout must be > 0");
       break;
     case kVersion: o.version = true; break;
-    case 'F': o.output.format = parseFormat(arg); break;
-    case 'w': o.output.path = arg; break;
+    case 'F':
+      o.output.format = parseFormat(arg);
+      o.formatGiven = true;
+      break;
+    case 'T': o.type = arg; break;
+    case 'w':
+      o.output.path = arg;
+      o.pathGiven = true;
+      break;
+    case kUtc: o.output.summary.style.utc = true; break;
+    case kFlowInterval: {
+      const double sec = parseSeconds(arg, "--flow-interval");
+      if (sec < 0.001 || sec > 86400) throw UsageError("--flow-interval must be between 0.001 and 86400 seconds");
+      o.output.summary.flowIntervalNs = static_cast<uint64_t>(sec * 1e9);
+      break;
+    }
+    case kMaxFlows:
+      o.output.summary.maxFlows = static_cast<size_t>(orUsage(parsePositive(arg, "--max-flows", 100'000'000), "--max-flows"));
+      break;
     case 'C': o.output.rotation.maxBytes = orUsage(parseFileSize(arg), "-C"); break;
     case 'G': o.output.rotation.periodSec = orUsage(parsePositive(arg, "-G", 1u << 30), "-G"); break;
     case 'W':
@@ -226,6 +270,9 @@ Options parseOptions(int argc, char** argv) {
       {"trigger", required_argument, nullptr, kTrigger},
       {"before", required_argument, nullptr, kBefore},
       {"after", required_argument, nullptr, kAfter},
+      {"utc", no_argument, nullptr, kUtc},
+      {"flow-interval", required_argument, nullptr, kFlowInterval},
+      {"max-flows", required_argument, nullptr, kMaxFlows},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
@@ -243,7 +290,7 @@ Options parseOptions(int argc, char** argv) {
   opterr = 0;
   optind = 1;
   int opt = 0;
-  while ((opt = getopt_long(argc, argv, ":f:i:s:c:kqvhF:w:C:G:W:z:", kLong, nullptr)) != -1) {
+  while ((opt = getopt_long(argc, argv, ":f:i:s:c:kqvhF:T:w:C:G:W:z:", kLong, nullptr)) != -1) {
     if (opt == '?' || opt == ':') {
       const std::string bad =
           optopt > 0 && optopt < 256 ? std::string("-") + static_cast<char>(optopt) : argv[optind - 1];
@@ -258,6 +305,7 @@ Options parseOptions(int argc, char** argv) {
   applyPositionals(words, firstAfterDashDash, o);
   if (o.certFile.empty() != o.keyFile.empty()) throw UsageError("--cert and --key go together");
   checkOutput(o.output);
+  resolveOutputType(o, ::isatty(STDOUT_FILENO) == 1);
   checkWindow(o);
   return o;
 }
@@ -320,6 +368,20 @@ Output:
                           and marks its direction; a target has at most 1024 interfaces,
                           later ones share "HOST:other" (the summary counts them). A pcapng
                           input keeps its own interfaces, comments, NRBs and statistics
+  -T pcap|text|ndjson|flows
+                          what stdout (or -w FILE) gets: pcap (binary, as -F says;
+                          the default unless stdout is a terminal), text (one line per
+                          packet as tcpdump -n prints it, after the time, host and
+                          interface; the default on a terminal: "-w -" or -T pcap force
+                          binary there), ndjson (one JSON object per packet: ts, host,
+                          if, dir, len, caplen, eth, vlan, ip, tcp/udp/icmp/icmp6, arp,
+                          truncated), flows (one JSON object per 5-tuple and host every
+                          --flow-interval: start, end, proto, src, sport, dst, dport,
+                          packets, bytes, tcp_flags)
+      --utc               text: times in UTC instead of local time (--nano: 9 digits)
+      --flow-interval SEC flows: the counting interval (default 10)
+      --max-flows N       flows: at most N tracked; beyond, the least recently seen
+                          is written early (counted in the summary; default 1000000)
   -C SIZE                 rotate when the file exceeds SIZE x 1,000,000 bytes (k/m/g:
                           KiB/MiB/GiB); files FILE, FILE1, FILE2... as tcpdump
   -G SEC                  rotate every SEC seconds; FILE may hold strftime(3) patterns

@@ -36,7 +36,10 @@ struct Options {
   uint64_t maxDelayMs = 500;     // --max-delay
   int retry = 0;                 // --retry N reconnect attempts per target
   double connectTimeoutSec = 10; // --connect-timeout: connect, TLS and response headers
-  OutputConfig output;            // -F, -w, -C, -G, -W, -z
+  OutputConfig output;            // -F, -T, -w, -C, -G, -W, -z, --utc, --flow-interval, --max-flows
+  std::optional<std::string> type;  // -T as given
+  bool formatGiven = false;         // -F was given
+  bool pathGiven = false;           // -w was given (even "-w -": binary to stdout)
   ClockOffsetSetting clockOffset; // --clock-offset
   // --since/--until (ns since the epoch, our clock), resolved at start-up
   // against startNs, when the run began.

@@ -351,6 +351,15 @@ Output::Output(OutputConfig config, std::vector<StreamLabel> labels)
       labels_(std::move(labels)),
       passThrough_(config_.format == OutputFormat::Pcap && !config_.perTarget &&
                    !config_.rotation.enabled() && config_.postRotate.empty()),
+      summary_(isCaptureFormat(config_.format) ? nullptr
+                                               : std::make_unique<SummaryOutput>(*this, [this] {
+                                                   SummaryConfig c = config_.summary;
+                                                   c.kind = config_.format == OutputFormat::Text ? SummaryKind::Text
+                                                            : config_.format == OutputFormat::Ndjson
+                                                                ? SummaryKind::Ndjson
+                                                                : SummaryKind::Flows;
+                                                   return c;
+                                                 }())),
       interfaces_(labels_.size()),
       inputs_(labels_.size()),
       precisions_(labels_.size()),
@@ -487,8 +496,39 @@ CaptureFile& Output::fileFor(uint32_t stream) {
   return config_.perTarget ? *files_[stream] : *files_.front();
 }
 
+// -T text, ndjson, flows: every record through the SummaryOutput, then its
+// lines in one write.
+WriteResult Output::writeSummaries(std::span<const uint8_t> pcap, const RecordLog& log) {
+  size_t at = 0;
+  if (!header_) {
+    if (pcap.size() < kGlobalHeaderSize) return WriteResult::Ok;
+    auto header = decodeGlobalHeader(pcap.first<kGlobalHeaderSize>());
+    if (!header) return WriteResult::Failed;  // the Merger's own header: cannot happen
+    header_ = *header;
+    at = kGlobalHeaderSize;
+  }
+  const ByteOrder order = header_->byteOrder;
+  for (size_t i = 0; i < log.records.size() && at + kRecordHeaderSize <= pcap.size(); ++i) {
+    const RecordHeader rec = decodeRecordHeader(
+        std::span<const uint8_t, kRecordHeaderSize>(pcap.data() + at, kRecordHeaderSize), order);
+    const auto data = pcap.subspan(at + kRecordHeaderSize, rec.caplen);
+    at += kRecordHeaderSize + rec.caplen;
+    summary_->add(log.records[i], timestampNs(rec, header_->precision), rec, data);
+  }
+  return flushSummaries();
+}
+
+WriteResult Output::flushSummaries() {
+  std::string& lines = summary_->pending();
+  if (lines.empty()) return WriteResult::Ok;
+  const WriteResult result = passThrough({reinterpret_cast<const uint8_t*>(lines.data()), lines.size()});
+  lines.clear();
+  return result;
+}
+
 WriteResult Output::write(std::span<const uint8_t> pcap, const RecordLog& log) {
   if (passThrough_) return passThrough(pcap);
+  if (summary_) return writeSummaries(pcap, log);
   size_t at = 0;
   if (!header_) {
     if (pcap.size() < kGlobalHeaderSize) return WriteResult::Ok;
@@ -532,6 +572,12 @@ WriteResult Output::write(std::span<const uint8_t> pcap, const RecordLog& log) {
 }
 
 void Output::finish(const std::vector<std::optional<uint64_t>>& kernelDrops) {
+  if (summary_) {
+    summary_->finish();
+    (void)flushSummaries();
+    direct_.reset();
+    return;
+  }
   if (!passThrough_ && !header_) {
     // No stream ever produced a header: nothing was written. Leave the
     // destination empty rather than guess a format.

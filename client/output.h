@@ -30,14 +30,22 @@
 #include "pcap_format.h"
 #include "record_buffer.h"
 #include "rotation.h"
+#include "summary_output.h"
 #include "unique_fd.h"
 
 namespace ddump {
 
-enum class OutputFormat { Pcap, Pcapng };
+// pcap and pcapng are captures (-F); text, ndjson and flows are lines for
+// people and programs (-T, client/summary_output.h).
+enum class OutputFormat { Pcap, Pcapng, Text, Ndjson, Flows };
+
+inline bool isCaptureFormat(OutputFormat format) {
+  return format == OutputFormat::Pcap || format == OutputFormat::Pcapng;
+}
 
 struct OutputConfig {
   OutputFormat format = OutputFormat::Pcap;
+  SummaryConfig summary;  // text, ndjson, flows
   std::string path = "-";  // -w; "-" is stdout
   bool perTarget = false;  // -w DIR/
   RotationOptions rotation;
@@ -76,7 +84,7 @@ class Output {
   // records that name them) and its latest statistics per interface.
   void addInputInterfaces(size_t stream, std::vector<InputInterface> interfaces);
   void setInputStatistics(size_t stream, std::vector<InputStatistics> statistics);
-  bool keepsOrigins() const { return config_.format == OutputFormat::Pcapng; }
+  bool keepsOrigins() const { return config_.format != OutputFormat::Pcap; }
   // Before the run: the packet to annotate (pcapng), once.
   void setPacketComment(PacketComment comment) { comment_ = std::move(comment); }
   // The comment for this record, the first time it is written; else empty.
@@ -107,12 +115,17 @@ class Output {
   const StreamLabel& label(size_t stream) const { return labels_[stream]; }
   std::string sectionComment() const;
 
+  // -T flows: flows handed out early because --max-flows were tracked.
+  uint64_t flowsEvicted() const { return summary_ ? summary_->flowsEvicted() : 0; }
+
   // pcapng: what went to a stream's "other" interface (interface_cap.h), for
   // the summary; empty when nothing did. The writer thread only, or after it.
   std::string interfaceOverflow(size_t stream) const;
 
  private:
   WriteResult passThrough(std::span<const uint8_t> bytes);
+  WriteResult writeSummaries(std::span<const uint8_t> pcap, const RecordLog& log);
+  WriteResult flushSummaries();
   int passThroughFd();
   WriteResult passThroughFailed() const;
   std::vector<iovec> pieces_;  // writeGathered's, kept for reuse
@@ -125,6 +138,7 @@ class Output {
   UniqueFd direct_;   // pass-through's -w FILE
   std::optional<GlobalHeader> header_;
   std::vector<std::unique_ptr<CaptureFile>> files_;  // one, or one per stream
+  std::unique_ptr<SummaryOutput> summary_;           // -T text, ndjson, flows
   std::atomic<uint64_t> bytesWritten_{0};
   mutable std::mutex mutex_;
   std::vector<std::map<uint32_t, std::string>> interfaces_;

@@ -112,8 +112,8 @@ Config buildConfig(const Options& options) {
   config.http.retry = options.retry;
   config.http.clockOffset = options.clockOffset;
   config.http.window = CaptureWindow{options.sinceNs, options.untilNs, options.startNs};
-  if (options.output.format == OutputFormat::Pcapng) {
-    // Interface names need the SLL2 header's interface index.
+  if (options.output.format != OutputFormat::Pcap) {
+    // Interface names (and directions) need the SLL2 header's interface index.
     if (!config.http.capture.linktype) config.http.capture.linktype = "sll2";
     config.http.wantInterfaces = true;
   }
@@ -176,8 +176,9 @@ int Session::run() {
   MergerOptions mergerOptions;
   mergerOptions.maxDelayNs = o.maxDelayMs * 1'000'000;
   mergerOptions.forceNano = o.nano;
-  // pcapng has an interface (and link type) per input interface; pcap one.
-  mergerOptions.mixedLinkTypes = o.output.format == OutputFormat::Pcapng;
+  // pcapng has an interface (and link type) per input interface, and lines
+  // are dissected each by its own; pcap holds one.
+  mergerOptions.mixedLinkTypes = o.output.format != OutputFormat::Pcap;
   if (config_.http.capture.linktype == "sll2") mergerOptions.fallbackLinkType = kLinkTypeLinuxSll2;
   const size_t n = config_.targets.size();
   const size_t limit = std::clamp(kQueueBudget / n, kMinStreamLimit, kMaxStreamLimit);
@@ -339,6 +340,10 @@ void Session::printSummary() const {
     log::info(line);
     const std::string overflow = output_->interfaceOverflow(source->stream());
     if (!overflow.empty()) log::info(source->target().display() + ": " + overflow);
+  }
+  if (const uint64_t early = output_->flowsEvicted(); early > 0) {
+    log::info(std::to_string(early) + " flows written before their interval ended: more than " +
+              std::to_string(config_.options.output.summary.maxFlows) + " at once (--max-flows)");
   }
   log::info(std::to_string(hub_->written()) + " packets written from " +
             std::to_string(sources_.size()) + " targets (" + std::to_string(failed) + " failed, " +
