@@ -19,8 +19,10 @@ packages=(
   # `proto \udp` in filters (only recommended by perl, so missing from a
   # minimal root); dnsmasq: a real DNS server that logs every query, which
   # proves the worker resolves no names in filters (test_worker_filter_names.sh);
-  # jq: the e2e tests read /stats as a user's script would
-  netbase dnsmasq-base jq
+  # jq: the e2e tests read /stats as a user's script would; sqlite3 and
+  # bsdutils (script(1), a terminal for ddump): the README's -T ndjson and
+  # terminal examples, run as written
+  netbase dnsmasq-base jq sqlite3 bsdutils
 )
 
 missing=()
