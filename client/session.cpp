@@ -257,7 +257,11 @@ int Session::run() {
 
   std::unique_ptr<ProgressReporter> progress;
   if (!o.quiet) {
-    progress = std::make_unique<ProgressReporter>(sources_, *hub_, *output_, ::isatty(STDERR_FILENO) == 1);
+    // The table redraws itself; on the terminal that also shows the packets
+    // (stdout) it would break their lines: plain state lines then.
+    const bool packetsOnTerminal = o.output.path == "-" && ::isatty(STDOUT_FILENO) == 1;
+    progress = std::make_unique<ProgressReporter>(sources_, *hub_, *output_,
+                                                  ::isatty(STDERR_FILENO) == 1 && !packetsOnTerminal);
     progress->start();
   }
   const HubOutcome outcome = pull ? hub_->runPulling(o.count, pumps) : hub_->run(o.count);
