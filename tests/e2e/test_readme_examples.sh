@@ -106,9 +106,15 @@ EX_SINCE="ddump --since 30s db1 db2 'port 5432' | tcpdump -nr -              # t
 EX_WINDOW='ddump --since 30s --until 20s db1 db2 -w incident.pcap             # the 10 s that ended 20 s ago, then exits'
 EX_TRIGGER="ddump --trigger 'tcp[tcpflags] & tcp-rst != 0' --before 30s --after 5s db1 db2 db3 -F pcapng -w rst.pcapng"
 EX_CURL_SINCE="curl -sN 'http://host1:8475/capture?since=-5m&filter=icmp' | tcpdump -nr -   # the last 5 minutes, then live"
+EX_TEXT="ddump -c 10 db1 db2 'port 5432'    # on a terminal: 10:00:01.123456 db1 eth0 In  IP 10.0.0.9.41234 > 10.0.0.21.5432: Flags [S], ..."
+EX_JQ="ddump -T ndjson -c 20 db1 db2 'port 5432' | jq -r '[.ts, .host, .dir, .ip.src, .tcp.flags] | @tsv'"
+EX_NDJSON="ddump -T ndjson -c 20 db1 db2 'port 5432' > packets.ndjson"
+EX_SQLITE="sqlite3 packets.db 'CREATE TABLE p(j TEXT)' '.mode tabs' '.import packets.ndjson p' \"SELECT json_extract(j, '\$.host'), count(*) FROM p GROUP BY 1\""
+EX_FLOWS="ddump -T flows --flow-interval 5 db1 db2 'port 5432'"
 RUN=("$EX_HEADER" "$EX_SETCAP" "$EX_WORKER" "$EX_HOSTS" "$EX_MERGE" "$EX_CURL" "$EX_PCAPNG" "$EX_TSHARK"
      "$EX_TCPDUMP" "$EX_FILE" "$EX_PERHOST" "$EX_RING" "$EX_HOURLY" "$EX_CLOCK" "$EX_CLOCK_SAYS"
-     "$EX_DEPLOY" "$EX_TARGETS" "$EX_HWORKER" "$EX_SINCE" "$EX_WINDOW" "$EX_TRIGGER" "$EX_CURL_SINCE")
+     "$EX_DEPLOY" "$EX_TARGETS" "$EX_HWORKER" "$EX_SINCE" "$EX_WINDOW" "$EX_TRIGGER" "$EX_CURL_SINCE"
+     "$EX_TEXT" "$EX_JQ" "$EX_NDJSON" "$EX_SQLITE" "$EX_FLOWS")
 # Not runnable here (see the header comment for why and what covers them).
 # shellcheck disable=SC1003  # a README line ends in a backslash
 NOT_RUN=(
@@ -665,6 +671,57 @@ assert_eq "$total" "$(grep -cE '\.5432[: ]' <<<"$tcp" || true)" "[$EX_TCPDUMP]: 
 assert_ge "$(grep -cE "$(to_port db2 5432)UDP" <<<"$tcp" || true)" 1 "[$EX_TCPDUMP]: UDP to db2:5432 ('port' is TCP or UDP)"
 assert_eq 0 "$(grep -cE 'ICMP|\.53: ' <<<"$tcp" || true)" "ICMP or port 53 in [$EX_TCPDUMP]"
 pass "[$EX_PCAPNG]: $total packets on db1:vlan and db2:vlan; [$EX_TSHARK] and [$EX_TCPDUMP] read it"
+
+# ---------------------------------------------------------------------------
+# Output modes: lines for people and programs
+# ---------------------------------------------------------------------------
+# On a terminal (script(1) gives ddump one): text, ten lines, no binary.
+mkdir -p "$E2E_TMP/text"
+ns_spawn cl text script -qfec "cd '$E2E_TMP/text' && $EX_TEXT" "$E2E_TMP/text/typescript"
+traffic text tcp:db1:5432 tcp:db2:5432 udp:db1:53
+wait_exit text 40 || fail "[$EX_TEXT] did not end after 10 packets: $(tail -5 text/typescript)"
+stop_traffic text
+assert_eq 0 "$E2E_EXIT_STATUS" "[$EX_TEXT] exit status"
+tr -d '\r' <text/typescript >text/lines
+assert_eq 10 "$(lines text/lines "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} db[12] vlan (In |Out) IP [0-9.]+ > [0-9.]+: Flags \[")" \
+    "[$EX_TEXT]: ten tcpdump -n lines with host, interface and direction"
+assert_eq 10 "$(lines text/lines '\.5432[ :]')" "[$EX_TEXT]: every line is port 5432"
+LC_ALL=C grep -qP '[^\x09\x0a\x20-\x7e]' text/lines && fail "[$EX_TEXT]: non-printable bytes on the terminal"
+
+start_example jq "$EX_JQ"
+traffic jq tcp:db1:5432 tcp:db2:5432 udp:db1:53
+wait_exit jq 40 || fail "[$EX_JQ] did not end after 20 packets: $(cat "$(log_err jq)")"
+stop_traffic jq
+assert_eq "0 0" "$(cat jq/.status)" "[$EX_JQ] exit statuses"
+assert_eq 20 "$(lines "$(log_out jq)" $'^20[0-9-]{8}T[0-9:]{8}\\.[0-9]{9}Z\t(db1|db2)\t(in|out)\t10\\.213\\.30\\.[0-9]+\t(S|AR)$')" \
+    "[$EX_JQ]: 20 lines of time, host, direction, source and SYN or RST flags"
+
+start_example ndjson "$EX_NDJSON"
+traffic ndjson tcp:db1:5432 tcp:db2:5432 udp:db1:53
+wait_exit ndjson 40 || fail "[$EX_NDJSON] did not end after 20 packets: $(cat "$(log_err ndjson)")"
+stop_traffic ndjson
+assert_eq 0 "$(cat ndjson/.status)" "[$EX_NDJSON] exit status"
+assert_eq 20 "$(jq -c 'select(.tcp.dport == 5432 or .tcp.sport == 5432)' ndjson/packets.ndjson | wc -l)" \
+    "[$EX_NDJSON]: 20 JSON lines of port 5432"
+st=0
+sq=$(cd ndjson && timeout 60 bash -c "$EX_SQLITE" 2>"$E2E_TMP/sqlite.err") || st=$?
+assert_eq 0 "$st" "[$EX_SQLITE] exit status: $(cat sqlite.err)"
+assert_eq 20 "$(awk -F'|' '$1 == "db1" || $1 == "db2" {n += $2} END {print n}' <<<"$sq")" \
+    "[$EX_SQLITE]: the 20 packets counted per host: $sq"
+
+start_example flows "$EX_FLOWS"
+wait_streams flows 2
+traffic flows tcp:db1:5432 tcp:db2:5432 udp:db1:53
+flows_of_both() {
+    jq -r '.host' "$(log_out flows)" 2>/dev/null | grep -q db1 && jq -r '.host' "$(log_out flows)" | grep -q db2
+}
+wait_for 40 flows_of_both || fail "[$EX_FLOWS]: no interval with flows of db1 and db2: $(cat "$(log_out flows)")"
+stop_traffic flows
+interrupt flows ddump
+assert_eq 0 "$STATUS" "[$EX_FLOWS] exit status after Ctrl-C"
+assert_eq 0 "$(jq -c 'select(.proto != 6 or (.dport != 5432 and .sport != 5432) or .packets < 1 or .bytes < 40)' "$(log_out flows)" | wc -l)" \
+    "[$EX_FLOWS]: only TCP port 5432 flows, each with packets and bytes"
+pass "[$EX_TEXT] on a terminal, [$EX_JQ], [$EX_NDJSON] + [$EX_SQLITE], [$EX_FLOWS]"
 
 # ---------------------------------------------------------------------------
 # Output modes: files, rotation and clock offsets: five at once, unfiltered,
