@@ -16,9 +16,14 @@ bool startsWithNoCase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
+// One line whatever the text holds (a --targets line or a word may carry
+// control bytes): every byte outside printable ASCII is shown as '?'.
 Error badTarget(std::string_view text, const std::string& why) {
-  return makeError(ErrorCode::InvalidArgument,
-                   "bad target '" + maskCredentials(text) + "': " + why);
+  std::string message = "bad target '" + maskCredentials(text) + "': " + why;
+  for (char& c : message) {
+    if (c < 0x20 || c >= 0x7f) c = '?';
+  }
+  return makeError(ErrorCode::InvalidArgument, std::move(message));
 }
 
 Result<uint16_t> parsePort(std::string_view digits, std::string_view text) {
@@ -38,6 +43,27 @@ Result<uint16_t> parsePort(std::string_view digits, std::string_view text) {
 bool validHostChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
          c == ':' || c == '%';
+}
+
+// A host once percent-decoded is still a host name or address: the bytes
+// validHostChar allows, and '%' only where an IPv6 literal's zone begins
+// (RFC 6874: ZoneID = 1*( unreserved / pct-encoded ), decoded here to
+// unreserved). So "a%2Fb" or "h%0d%0a" never reach the resolver, the Host
+// field or a message, and what authority() writes parses back to the same.
+bool validDecodedHost(std::string_view host) {
+  const size_t percent = host.find('%');
+  const std::string_view address = host.substr(0, percent);
+  if (!std::all_of(address.begin(), address.end(),
+                   [](char c) { return c != '%' && validHostChar(c); })) {
+    return false;
+  }
+  if (percent == std::string_view::npos) return true;
+  const std::string_view zone = host.substr(percent + 1);
+  return address.find(':') != std::string_view::npos && !zone.empty() &&
+         std::all_of(zone.begin(), zone.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ||
+                  c == '_' || c == '~';
+         });
 }
 
 // HOST[:PORT] | [IPV6][:PORT] | bare IPv6 literal without port.
@@ -62,6 +88,9 @@ Status parseHostPort(std::string_view hostPort, std::string_view text, Target& t
   }
   auto decodedHost = percentDecode(host);  // an IPv6 zone is written %25eth0
   if (!decodedHost) return badTarget(text, decodedHost.error().message);
+  if (!validDecodedHost(*decodedHost)) {
+    return badTarget(text, "invalid character in host '" + *decodedHost + "'");
+  }
   auto parsedPort = parsePort(port, text);
   if (!parsedPort) return parsedPort.error();
   target.host = *decodedHost;
@@ -76,12 +105,32 @@ Status parseUserinfo(std::string_view userinfo, std::string_view text, Target& t
   target.user = *user;
   target.hasUser = true;
   if (colon != std::string_view::npos) {
+    // The decoder's message quotes the bad escape: not for a password.
     auto password = percentDecode(userinfo.substr(colon + 1));
-    if (!password) return badTarget(text, password.error().message);
+    if (!password) return badTarget(text, "bad percent-encoding in the password");
     target.password = *password;
     target.hasPassword = true;
   }
   return Status::success();
+}
+
+// The path as a request line and a message can carry it: spaces, controls
+// and non-ASCII bytes percent-encoded (RFC 3986 2.1; they are not path
+// characters), everything else as written.
+std::string encodeUnsafe(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f) {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 Result<Target> parseUrl(std::string_view text, size_t schemeLength, TargetKind kind) {
@@ -103,7 +152,7 @@ Result<Target> parseUrl(std::string_view text, size_t schemeLength, TargetKind k
 
   const size_t question = rest.find('?');
   const std::string_view path = rest.substr(0, question);
-  if (!path.empty()) target.path = std::string(path);
+  if (!path.empty()) target.path = encodeUnsafe(path);
   if (question != std::string_view::npos) {
     auto query = parseQuery(rest.substr(question + 1));
     if (!query) return badTarget(text, query.error().message);

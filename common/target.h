@@ -36,7 +36,7 @@ struct Target {
   bool hasPassword = false;
   std::string host;  // without brackets
   uint16_t port = kDefaultPort;
-  std::string path = kDefaultPath;  // still percent-encoded, sent as is
+  std::string path = kDefaultPath;  // percent-encoded (bytes a request line cannot hold too)
   QueryParams query;                // decoded
   std::string file;                 // File: the path
 

@@ -134,3 +134,38 @@ TEST_CASE("the request carries URL-encoded defaults unless the URL sets them", "
   CHECK(requestTarget(parseOk("h"), {}) == "/capture");
   CHECK(percentEncode("a+b&c=d/é") == "a%2Bb%26c%3Dd%2F%C3%A9");
 }
+
+TEST_CASE("target errors are one printable line and never show the password", "[target]") {
+  CHECK(parseError("http://h\no/") == "bad target 'http://h?o/': invalid character in host 'h?o'");
+  CHECK(parseError("http://h:8\x1b[2J/") ==
+        "bad target 'http://h:8?[2J/': port '8?[2J' is not a number");
+  // The decoder's message would quote the bad escape, here the password itself.
+  CHECK(parseError("http://alice:%zz@h/") ==
+        "bad target 'http://alice:***@h/': bad percent-encoding in the password");
+  CHECK(parseError("http://al%zzice:pw@h/") ==
+        "bad target 'http://al%zzice:***@h/': bad percent-encoding at '%zz'");
+}
+
+TEST_CASE("a host decodes to a host name or address, a zone only in IPv6", "[target]") {
+  CHECK(parseError("http://a%2Fb/") ==
+        "bad target 'http://a%2Fb/': invalid character in host 'a/b'");
+  CHECK(parseError("http://h%0d%0aX-Evil:1/") ==
+        "bad target 'http://h%0d%0aX-Evil:1/': invalid character in host 'h??X-Evil'");
+  CHECK(
+      parseError("http://[fe80::1%25eth%2F0]/").find("invalid character in host 'fe80::1%eth/0'") !=
+      std::string::npos);
+  CHECK(parseError("http://[abc%25x]/").find("invalid character in host 'abc%x'") !=
+        std::string::npos);
+  CHECK(parseError("http://[fe80::1%25]/").find("invalid character in host 'fe80::1%'") !=
+        std::string::npos);
+  CHECK(parseOk("http://a%2Db").host == "a-b");
+  CHECK(parseOk("http://[fe80::1%25br-lan.10]:9000").host == "fe80::1%br-lan.10");
+  CHECK(parseOk("fe80::1%25eth0").host == "fe80::1%eth0");
+}
+
+TEST_CASE("a path keeps its escapes and encodes what a request line cannot hold", "[target]") {
+  const Target t = parseOk("http://h/a b\x01\xc3\xa9/%41?filter=x");
+  CHECK(t.path == "/a%20b%01%C3%A9/%41");
+  CHECK(t.display() == "http://h:8475/a%20b%01%C3%A9/%41?filter=x");
+  CHECK(requestTarget(t, {}) == "/a%20b%01%C3%A9/%41?filter=x");
+}
