@@ -680,8 +680,9 @@ mkdir -p "$E2E_TMP/text"
 ns_spawn cl text script -qfec "cd '$E2E_TMP/text' && $EX_TEXT" "$E2E_TMP/text/typescript"
 traffic text tcp:db1:5432 tcp:db2:5432 udp:db1:53
 wait_exit text 40 || fail "[$EX_TEXT] did not end after 10 packets: $(tail -5 text/typescript)"
+text_status=$E2E_EXIT_STATUS
 stop_traffic text
-assert_eq 0 "$E2E_EXIT_STATUS" "[$EX_TEXT] exit status"
+assert_eq 0 "$text_status" "[$EX_TEXT] exit status"
 tr -d '\r' <text/typescript >text/lines
 assert_eq 10 "$(lines text/lines "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} db[12] vlan (In |Out) IP [0-9.]+ > [0-9.]+: Flags \[")" \
     "[$EX_TEXT]: ten tcpdump -n lines with host, interface and direction"
