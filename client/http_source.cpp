@@ -151,10 +151,18 @@ std::string HttpSource::transportError(const Error& error) const {
 
 Status HttpSource::readHead(HttpConnection& connection, HttpHeadParser& parser,
                             std::span<const uint8_t>& bodyStart) {
+  size_t received = 0;
   while (!parser.complete()) {
     auto got = connection.read(buffer_.get(), kReadBufferBytes);
+    if (received > 0 && (!got || *got == 0)) {
+      // The parser refuses a first line that is not HTTP/1.x at once: what
+      // came was the start of an HTTP answer, which then broke off.
+      return makeError(ErrorCode::Http, "response headers cut short after " + std::to_string(received) +
+                                            " bytes: " + (got ? "connection closed" : got.error().message));
+    }
     if (!got) return got.error();
     if (*got == 0) return makeError(ErrorCode::Network, "connection closed before the response headers");
+    received += *got;
     auto used = parser.feed({buffer_.get(), *got});
     if (!used) return used.error();
     bodyStart = std::span<const uint8_t>(buffer_.get(), *got).subspan(*used);

@@ -13,6 +13,7 @@
 #include "capture_stream.h"
 #include "filter_check.h"
 #include "history_stream.h"
+#include "limits_report.h"
 #include "listen_address.h"
 #include "time_spec.h"
 
@@ -355,16 +356,18 @@ void installRoutes(httplib::Server& server, WorkerContext& ctx) {
     res.set_content("ok\n", "text/plain");
   });
   server.Get("/stats", [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string body = ctx.registry.statsJson(callerOf(req).owner(), ctx.options.statsAll);
-    if (ctx.history != nullptr) {
-      auto json = nlohmann::json::parse(body);
-      json["history"] = ctx.history->statsJson();
-      body = json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    auto json = nlohmann::json::parse(
+        ctx.registry.statsJson(callerOf(req).owner(), ctx.options.statsAll));
+    if (ctx.connections != nullptr) {
+      json["connections"] = connectionStatsJson(ctx.connections->counts());
     }
-    res.set_content(body, kJsonType);
+    if (ctx.history != nullptr) json["history"] = ctx.history->statsJson();
+    res.set_content(json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                    kJsonType);
   });
   server.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
     std::string body = ctx.registry.metricsText();
+    if (ctx.connections != nullptr) body += connectionMetricsText(ctx.connections->counts());
     if (ctx.history != nullptr) body += ctx.history->metricsText();
     res.set_content(body, "text/plain; version=0.0.4");
   });

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "capture_registry.h"
+#include "connection_limits.h"
 #include "event_log.h"
 #include "history_recorder.h"
 #include "worker_options.h"
@@ -23,6 +24,7 @@ struct WorkerContext {
   std::string hostname;
   std::string selfPath;  // for the setcap hint
   HistoryRecorder* history = nullptr;  // --history; nullptr when off
+  const ConnectionLimits* connections = nullptr;  // every listener's connections
   std::atomic<bool> stopping{false};
 };
 

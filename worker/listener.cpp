@@ -11,7 +11,6 @@
 #include <stdexcept>
 
 #include "gated_stream.h"
-#include "request_gate.h"
 
 namespace ddump {
 namespace {
@@ -82,6 +81,13 @@ BoundListener Listener::bindTcp(const ListenAddress& address) {
     ok = port == 0 ? (port = bind_to_any_port(host)) > 0 : bind_to_port(host, address.port);
   }
   if (!ok) throw bindError("cannot listen on " + address.toString(), errno);
+  // httplib listens with a backlog of 5. The front accepts at once, but a
+  // burst of connections (a flood, or many clients at a time) would overflow
+  // so short a queue, and the kernel then drops SYNs that are retried only
+  // after a second: a health probe among them would time out.
+  if (::listen(svr_sock_, SOMAXCONN) != 0) {
+    throw bindError("cannot listen on " + address.toString(), errno);
+  }
   auto [numeric, boundPort] = boundAddress(svr_sock_);
   ListenAddress shown = address;
   shown.port = boundPort;
@@ -115,31 +121,55 @@ void Listener::bindUnix(const std::string& path, unsigned mode) {
   isUnix_ = true;
 }
 
-// Keep-alive as httplib's own loop (process_server_socket_core): at most
-// keep_alive_max_count_ requests, the last one answered with "Connection:
-// close", each waiting at most keep_alive_timeout_sec_ for its first byte, and
-// none once the server stops. Bytes read past one request (a pipelined next
-// one) stay in `input` for the next turn.
-bool Listener::process_and_close_socket(socket_t sock) {
-  ConnectionInput input(sock);
-  const std::function<bool()> running = [this] { return svr_sock_ != INVALID_SOCKET; };
-  const int readMs = timeoutMs(read_timeout_sec_, read_timeout_usec_);
-  const int writeMs = timeoutMs(write_timeout_sec_, write_timeout_usec_);
-  bool ok = false;
-  for (size_t left = keep_alive_max_count_; left > 0; --left) {
-    if (!awaitRequest(input, std::chrono::seconds(keep_alive_timeout_sec_), running)) break;
-    if (passRequestHead(input, requestTimeout_, running) != GateOutcome::Passed) {
-      ok = false;
-      break;
-    }
-    GatedStream stream(input, readMs, writeMs);
-    bool closed = false;
-    ok = process_request(stream, /*close_connection=*/left == 1, closed, nullptr);
-    if (!ok || closed) break;
-  }
+void Listener::prepare(ConnectionLimits& limits, EventLog& log) {
+  FrontSettings settings;
+  settings.gate.requestTimeout = requestTimeout_;
+  settings.gate.idleTimeout = std::chrono::seconds(keep_alive_timeout_sec_);
+  settings.keepAliveMax = keep_alive_max_count_;
+  settings.perPeer = !isUnix_;
+  settings.readTimeout = std::chrono::milliseconds(timeoutMs(read_timeout_sec_, read_timeout_usec_));
+  settings.writeTimeout =
+      std::chrono::milliseconds(timeoutMs(write_timeout_sec_, write_timeout_usec_));
+  front_ = std::make_unique<ConnectionFront>(svr_sock_, limits, log, settings);
+}
+
+void Listener::serve() {
+  std::unique_ptr<httplib::TaskQueue> pool(new_task_queue());
+  front_->run([this, &pool](std::shared_ptr<Connection> connection) {
+    pool->enqueue([this, connection] { serveRequest(connection); });
+  });
+  const socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
-  return ok;
+  // The requests being answered end (streams see the worker stopping);
+  // their connections are closed, the front is gone.
+  pool->shutdown();
+}
+
+void Listener::stopServing() {
+  if (front_) front_->stop();
+}
+
+// As httplib's own loop (process_server_socket_core): the last request
+// keep-alive allows is answered with "Connection: close", and so is every
+// request once the server stops. Bytes read past one request (a pipelined
+// next one) stay in the connection's input for the front.
+void Listener::serveRequest(const std::shared_ptr<Connection>& connection) {
+  const int readMs = timeoutMs(read_timeout_sec_, read_timeout_usec_);
+  const int writeMs = timeoutMs(write_timeout_sec_, write_timeout_usec_);
+  GatedStream stream(connection->input(), readMs, writeMs);
+  const bool last = connection->lastRequest() || front_->stopping();
+  bool closed = false;
+  bool ok = false;
+  try {
+    ok = process_request(stream, last, closed, nullptr);
+  } catch (...) {
+    // httplib catches what a handler throws; anything else (an allocation
+    // failing while it parses) ends this connection, not the worker.
+    ok = false;
+  }
+  connection->countRequest();
+  if (ok && !closed && !last) front_->giveBack(connection);
 }
 
 }  // namespace ddump

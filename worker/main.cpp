@@ -13,6 +13,8 @@
 
 #include "capture.h"
 #include "capture_registry.h"
+#include "connection_limits.h"
+#include "descriptor_limit.h"
 #include "event_log.h"
 #include "history_recorder.h"
 #include "listen_address.h"
@@ -68,9 +70,10 @@ std::vector<std::unique_ptr<Listener>> bindListeners(const WorkerOptions& option
   return listeners;
 }
 
-void configureServer(Listener& server, WorkerContext& ctx) {
+void configureServer(Listener& server, WorkerContext& ctx, ConnectionLimits& limits) {
   // Long-lived streams hold a pool thread each: leave room so /healthz,
   // /stats, /metrics and a new capture below the limit are never starved.
+  // Only a request whose head is complete takes a pool thread (listener.h).
   const size_t threads = ctx.options.maxCaptures + 8;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_keep_alive_max_count(20);
@@ -81,6 +84,7 @@ void configureServer(Listener& server, WorkerContext& ctx) {
   server.setRequestTimeout(
       std::chrono::milliseconds(static_cast<int64_t>(ctx.options.requestTimeoutSeconds * 1000)));
   installRoutes(server, ctx);
+  server.prepare(limits, ctx.log);
 }
 
 int waitForSignal() {
@@ -109,7 +113,7 @@ void shutDown(WorkerContext& ctx, std::vector<std::unique_ptr<Listener>>& listen
   while (ctx.registry.active() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));  // bounded poll of a counter
   }
-  for (auto& l : listeners) l->stop();
+  for (auto& l : listeners) l->stopServing();
 }
 
 // --history: the always-on capture that feeds the ring, from now on.
@@ -160,19 +164,25 @@ int run(const WorkerOptions& options) {
   checkPrivileges(log);
   warnUnexcludedTunnels(options.excludes, log);
 
+  // Before the listeners: their connections give their places back to it.
+  const ConnectionCaps caps = connectionCaps(options, log);
+  ConnectionLimits connections(caps.total, caps.perPeer);
   std::vector<BoundListener> bound;
   auto listeners = bindListeners(options, bound);
   const std::string exclusions = exclusionFilter(bound, options.excludes);
   CaptureRegistry registry(options.maxCaptures);
   WorkerContext ctx{options, registry, log, exclusions, hostName(), selfPath()};
+  ctx.connections = &connections;
   auto history = startHistory(options, exclusions, log);
   ctx.history = history.get();
 
+  log.info("connection_limits", {{"max_connections", static_cast<uint64_t>(caps.total)},
+                                 {"max_connections_per_peer", static_cast<uint64_t>(caps.perPeer)}});
   std::vector<std::thread> threads;
   for (auto& listener : listeners) {
-    configureServer(*listener, ctx);
+    configureServer(*listener, ctx, connections);
     log.info("listening", {{"address", listener->description()}, {"exclude", exclusions}});
-    threads.emplace_back([&l = *listener] { l.listen_after_bind(); });
+    threads.emplace_back([&l = *listener] { l.serve(); });
   }
   const int sig = waitForSignal();
   log.info("shutting_down", {{"signal", std::string(strsignal(sig))},

@@ -1,23 +1,15 @@
 #include "request_gate.h"
 
-#include <poll.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <string_view>
 
 namespace ddump {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// How often a wait looks whether the server is stopping, so that shutting
-// down never waits for an idle or a slow client.
-constexpr auto kStopCheck = std::chrono::milliseconds(100);
 // A head is read in the pieces httplib's own SocketStream reads: at most this
 // much past the end of a head (or past a limit) is ever buffered.
 constexpr size_t kReadChunk = 4096;
@@ -29,49 +21,12 @@ constexpr size_t kReadChunk = 4096;
 constexpr auto kRefusalSendTime = std::chrono::seconds(1);
 constexpr auto kLingerTime = std::chrono::seconds(1);
 constexpr size_t kLingerBytes = 1024 * 1024;
+// Reads per readiness event while lingering, so that one client sending
+// fast cannot keep the front from the other connections.
+constexpr int kDrainReadsPerEvent = 4;
 
-bool alwaysRunning() {
-  return true;
-}
-
-// Waits for `events` until `deadline`, in slices that look at `running()`:
-// > 0 ready, 0 the deadline passed, < 0 an error or the server stops.
-int waitUntil(int fd, short events, Clock::time_point deadline,
-              const std::function<bool()>& running) {
-  for (;;) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return 0;
-    const int ready = pollSocket(fd, events, static_cast<int>(std::min(left, kStopCheck).count()));
-    if (ready != 0) return ready;
-    if (!running()) return -1;
-  }
-}
-
-void sendAll(int fd, std::string_view bytes) {
-  const auto deadline = Clock::now() + kRefusalSendTime;
-  while (!bytes.empty() && waitUntil(fd, POLLOUT, deadline, alwaysRunning) > 0) {
-    const ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return;
-    if (n > 0) bytes.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
-void drainUntilClosed(int fd) {
-  const auto deadline = Clock::now() + kLingerTime;
-  std::array<char, 16 * 1024> discard;
-  size_t drained = 0;
-  while (drained < kLingerBytes && waitUntil(fd, POLLIN, deadline, alwaysRunning) > 0) {
-    const ssize_t n = recv(fd, discard.data(), discard.size(), MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return;
-    if (n > 0) drained += static_cast<size_t>(n);
-  }
-}
-
-GateOutcome refuse(ConnectionInput& input, int status, const std::string& message) {
-  sendAll(input.fd(), refusalResponse(status, message));
-  shutdown(input.fd(), SHUT_WR);
-  drainUntilClosed(input.fd());
-  return GateOutcome::Refused;
+bool wouldBlock(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
 const char* reasonPhrase(int status) {
@@ -84,6 +39,8 @@ const char* reasonPhrase(int status) {
       return "URI Too Long";
     case 431:
       return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
     default:
       return "Error";
   }
@@ -97,44 +54,99 @@ std::string secondsText(std::chrono::milliseconds duration) {
 
 }  // namespace
 
-bool awaitRequest(ConnectionInput& input, std::chrono::milliseconds idle,
-                  const std::function<bool()>& running) {
-  if (!running()) return false;
-  if (!input.buffered().empty()) return true;
-  return waitUntil(input.fd(), POLLIN, Clock::now() + idle, running) > 0;
+RequestGate::Next RequestGate::start(ConnectionInput& input, Clock::time_point now) {
+  parser_ = RequestHeadParser();
+  fed_ = 0;
+  if (input.buffered().empty()) {
+    phase_ = Phase::Idle;
+    deadline_ = now + settings_.idleTimeout;
+    return Next::Read;
+  }
+  phase_ = Phase::Head;
+  deadline_ = now + settings_.requestTimeout;
+  return parse(input, now);
 }
 
-GateOutcome passRequestHead(ConnectionInput& input, std::chrono::milliseconds timeout,
-                            const std::function<bool()>& running) {
-  const auto deadline = Clock::now() + timeout;
-  RequestHeadParser parser;
-  size_t fed = 0;  // offset into input.buffered(): bytes the parser has seen
-  while (parser.feed(input.buffered().subspan(fed)) == RequestHeadParser::Progress::NeedMore) {
-    fed = input.buffered().size();
-    const int ready = waitUntil(input.fd(), POLLIN, deadline, running);
-    if (ready == 0) {
-      // RFC 9110 §15.5.9: the request did not arrive in the time we wait.
-      return refuse(
-          input, 408,
-          "request head not complete within " + secondsText(timeout) + " (--request-timeout)");
-    }
-    if (ready < 0) return GateOutcome::Closed;
-    const ssize_t n = input.receive(kReadChunk, MSG_DONTWAIT);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return GateOutcome::Closed;
-    if (n == 0) {
-      // A client that half-closed after part of a head may still read.
-      if (fed == 0) return GateOutcome::Closed;
-      return refuse(input, 400, "malformed request head: connection closed before its end");
-    }
+RequestGate::Next RequestGate::readable(ConnectionInput& input, Clock::time_point now) {
+  if (phase_ == Phase::Linger) return drain(input);
+  if (phase_ == Phase::Answer) return Next::Write;
+  const ssize_t n = input.receive(kReadChunk, MSG_DONTWAIT);
+  if (n < 0) return wouldBlock(errno) ? Next::Read : Next::Close;
+  if (n == 0) {
+    // A client that half-closed after part of a head may still read.
+    if (phase_ == Phase::Idle) return Next::Close;
+    return refuse(input, 400, "malformed request head: connection closed before its end", now);
   }
-  if (parser.progress() == RequestHeadParser::Progress::Failed) {
-    return refuse(input, parser.refusal().status, parser.refusal().message);
+  if (phase_ == Phase::Idle) {
+    phase_ = Phase::Head;
+    deadline_ = now + settings_.requestTimeout;
   }
-  input.consume(parser.leadingBytes());
-  return GateOutcome::Passed;
+  return parse(input, now);
 }
 
-std::string refusalResponse(int status, const std::string& message) {
+RequestGate::Next RequestGate::writable(ConnectionInput& input, Clock::time_point now) {
+  if (phase_ == Phase::Answer) return sendAnswer(input, now);
+  return Next::Read;
+}
+
+RequestGate::Next RequestGate::expired(ConnectionInput& input, Clock::time_point now) {
+  if (phase_ != Phase::Head) return Next::Close;
+  // RFC 9110 §15.5.9: the request did not arrive in the time we wait.
+  return refuse(input, 408,
+                "request head not complete within " + secondsText(settings_.requestTimeout) +
+                    " (--request-timeout)",
+                now);
+}
+
+RequestGate::Next RequestGate::parse(ConnectionInput& input, Clock::time_point now) {
+  const auto progress = parser_.feed(input.buffered().subspan(fed_));
+  fed_ = input.buffered().size();
+  if (progress == RequestHeadParser::Progress::NeedMore) return Next::Read;
+  if (progress == RequestHeadParser::Progress::Failed) {
+    return refuse(input, parser_.refusal().status, parser_.refusal().message, now);
+  }
+  input.consume(parser_.leadingBytes());
+  return Next::Dispatch;
+}
+
+RequestGate::Next RequestGate::refuse(ConnectionInput& input, int status,
+                                      const std::string& message, Clock::time_point now) {
+  answer_ = refusalResponse(status, message);
+  answered_ = 0;
+  phase_ = Phase::Answer;
+  deadline_ = now + kRefusalSendTime;
+  return sendAnswer(input, now);
+}
+
+RequestGate::Next RequestGate::sendAnswer(ConnectionInput& input, Clock::time_point now) {
+  while (answered_ < answer_.size()) {
+    const ssize_t n = send(input.fd(), answer_.data() + answered_, answer_.size() - answered_,
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return wouldBlock(errno) ? Next::Write : Next::Close;
+    answered_ += static_cast<size_t>(n);
+  }
+  shutdown(input.fd(), SHUT_WR);
+  phase_ = Phase::Linger;
+  deadline_ = now + kLingerTime;
+  drained_ = 0;
+  return drain(input);
+}
+
+RequestGate::Next RequestGate::drain(ConnectionInput& input) {
+  std::array<char, 16 * 1024> discard;
+  for (int i = 0; i < kDrainReadsPerEvent; ++i) {
+    const ssize_t n = recv(input.fd(), discard.data(), discard.size(), MSG_DONTWAIT);
+    if (n == 0) return Next::Close;
+    if (n < 0) return wouldBlock(errno) ? Next::Read : Next::Close;
+    drained_ += static_cast<size_t>(n);
+    if (drained_ >= kLingerBytes) return Next::Close;
+  }
+  return Next::Read;
+}
+
+std::string refusalResponse(int status, const std::string& message,
+                            const std::string& extraFields) {
   const nlohmann::json error = {{"error", message}};
   const std::string body =
       error.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -144,9 +156,8 @@ std::string refusalResponse(int status, const std::string& message) {
          "Content-Length: " +
          std::to_string(body.size()) +
          "\r\n"
-         "Connection: close\r\n"
-         "\r\n" +
-         body;
+         "Connection: close\r\n" +
+         extraFields + "\r\n" + body;
 }
 
 }  // namespace ddump

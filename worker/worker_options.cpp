@@ -9,6 +9,9 @@
 namespace ddump {
 namespace {
 
+// Far above any RLIMIT_NOFILE a host grants; only a bound on the flag.
+constexpr uint64_t kMaxConnections = 1'000'000;
+
 template <typename T>
 T unsignedFlag(const std::string& flag, const std::string& text, uint64_t min, uint64_t max) {
   auto v = parseUnsigned(text, min, max, flag);
@@ -103,6 +106,10 @@ WorkerOptions parseWorkerOptions(int argc, char** argv) {
       if (o.requestTimeoutSeconds < 0.001 || o.requestTimeoutSeconds > 3600) {
         throw UsageError("--request-timeout must be between 0.001 and 3600 seconds");
       }
+    } else if (flag == "--max-connections") {
+      o.maxConnections = unsignedFlag<size_t>(flag, next(), 1, kMaxConnections);
+    } else if (flag == "--max-connections-per-peer") {
+      o.maxConnectionsPerPeer = unsignedFlag<size_t>(flag, next(), 0, kMaxConnections);
     } else if (flag == "--history") {
       auto size = parseFileSize(next());
       if (!size) throw UsageError("--history: " + size.error().message);
@@ -157,6 +164,21 @@ Options:
                          a request head (request line and header fields)
                          must arrive whole within SEC seconds of its first
                          byte, else 408 (default 10)
+      --max-connections N
+                         open connections over every listener (default
+                         1024, fewer if RLIMIT_NOFILE cannot be raised to
+                         fit them). Beyond it a new connection is answered
+                         503 at once and closed, before anything is read
+      --max-connections-per-peer N
+                         open connections from one remote IP address
+                         (default 64, or --max-captures + 16 if more; 0: no
+                         cap), so that one client cannot take them all.
+                         A proxy in front is one peer for all its clients;
+                         unix socket peers count in the total only.
+                         Refusals: ddump_connections_refused_total in
+                         /metrics. A connection costs no thread until its
+                         request head is complete; idle ones are closed
+                         after 5 s, unfinished heads after --request-timeout
       --history SIZE     keep the most recent SIZE bytes of packets in memory
                          (k/m/g: KiB/MiB/GiB; a bare number is millions of
                          bytes, as tcpdump -C), so a capture can start in the

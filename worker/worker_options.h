@@ -2,6 +2,8 @@
 // ddump-worker's command line. Parsing happens once at start-up, so bad flags
 // throw UsageError, caught in main (exit 2).
 
+#include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,6 +38,12 @@ struct WorkerOptions {
   bool statsAll = false;
   // The whole request head must arrive within this time of its first byte.
   double requestTimeoutSeconds = 10;
+  // --max-connections: open connections over every listener (unset: 1024,
+  // fewer if RLIMIT_NOFILE cannot make room; see descriptor_limit.h).
+  std::optional<size_t> maxConnections;
+  // --max-connections-per-peer: open connections from one remote address
+  // (unset: 64, or --max-captures + 16 if more; 0: no cap).
+  std::optional<size_t> maxConnectionsPerPeer;
   // --history SIZE: bytes of the in-memory ring of recent records (0: off);
   // --history-snaplen (0: --snaplen) and --history-filter bound what it keeps.
   uint64_t historyBytes = 0;
