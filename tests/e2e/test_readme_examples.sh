@@ -708,7 +708,7 @@ assert_eq 20 "$(jq -c 'select(.tcp.dport == 5432 or .tcp.sport == 5432)' ndjson/
 st=0
 sq=$(cd ndjson && timeout 60 bash -c "$EX_SQLITE" 2>"$E2E_TMP/sqlite.err") || st=$?
 assert_eq 0 "$st" "[$EX_SQLITE] exit status: $(cat sqlite.err)"
-assert_eq 20 "$(awk -F'|' '$1 == "db1" || $1 == "db2" {n += $2} END {print n}' <<<"$sq")" \
+assert_eq 20 "$(awk -F'\t' '$1 == "db1" || $1 == "db2" {n += $2} END {print n}' <<<"$sq")" \
     "[$EX_SQLITE]: the 20 packets counted per host: $sq"
 
 start_example flows "$EX_FLOWS"
