@@ -1,5 +1,10 @@
 #pragma once
-// Character classes the text parsers share (URLs, HTTP heads, chunk sizes).
+// Character classes the text parsers share (URLs, HTTP heads, chunk sizes),
+// and how they show untrusted text in their one-line messages.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
 
 namespace ddump {
 
@@ -9,6 +14,16 @@ inline int hexDigitValue(unsigned char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// Untrusted text (a query value, a command-line word) for a one-line
+// message: printable ASCII, any other byte shown as '?', at most `limit`
+// bytes of it with "..." marking the cut.
+inline std::string printableText(std::string_view text, size_t limit = 64) {
+  std::string out;
+  for (const char c : text.substr(0, limit)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  if (text.size() > limit) out += "...";
+  return out;
 }
 
 }  // namespace ddump

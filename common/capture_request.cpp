@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "ascii.h"
 #include "listen_address.h"
 #include "time_spec.h"
 
@@ -18,9 +19,12 @@ Result<double> parseSeconds(const std::string& text, const std::string& what) {
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(value) || value < 0 ||
       text.front() == '-' || text.front() == '+') {
-    return bad(what + " must be a non-negative number of seconds, got \"" + text + "\"");
+    return bad(what + " must be a non-negative number of seconds, got \"" + printableText(text) +
+               "\"");
   }
-  if (value > 365.0 * 24 * 3600) return bad(what + " must be at most one year, got " + text);
+  if (value > 365.0 * 24 * 3600) {
+    return bad(what + " must be at most one year, got " + printableText(text));
+  }
   return value;
 }
 
@@ -42,13 +46,15 @@ Status apply(CaptureRequest& r, const std::string& key, const std::string& value
     if (value.find('\0') != std::string::npos) return bad("filter contains a NUL byte");
     r.filter = value;
   } else if (key == "interface") {
-    if (!validInterfaceName(value)) return bad("invalid interface name \"" + value + "\"");
+    if (!validInterfaceName(value)) {
+      return bad("invalid interface name \"" + printableText(value) + "\"");
+    }
     r.interface = value;
   } else if (key == "linktype") {
     if (value == "sll") r.linkType = LinkTypeChoice::Sll;
     else if (value == "sll2") r.linkType = LinkTypeChoice::Sll2;
     else if (value == "native") r.linkType = LinkTypeChoice::Native;
-    else return bad("linktype must be sll, sll2 or native, got \"" + value + "\"");
+    else return bad("linktype must be sll, sll2 or native, got \"" + printableText(value) + "\"");
   } else if (key == "snaplen") {
     auto v = parseUnsigned(value, 1, kMaxSnaplen, "snaplen");
     if (!v) return v.error();
@@ -67,18 +73,17 @@ Status apply(CaptureRequest& r, const std::string& key, const std::string& value
   } else if (key == "precision") {
     if (value == "micro") r.precision = Precision::Micro;
     else if (value == "nano") r.precision = Precision::Nano;
-    else return bad("precision must be micro or nano, got \"" + value + "\"");
+    else return bad("precision must be micro or nano, got \"" + printableText(value) + "\"");
   } else if (key == "direction") {
     if (value == "inout") r.direction = Direction::InOut;
     else if (value == "in") r.direction = Direction::In;
     else if (value == "out") r.direction = Direction::Out;
-    else return bad("direction must be in, out or inout, got \"" + value + "\"");
+    else return bad("direction must be in, out or inout, got \"" + printableText(value) + "\"");
   } else if (key == "since" || key == "until") {
     if (value.size() > 64) return bad(key + " is longer than 64 bytes");
     (key == "since" ? r.since : r.until) = value;
   } else {
-    std::string shown = key.substr(0, 64);
-    return bad("unknown parameter \"" + shown +
+    return bad("unknown parameter \"" + printableText(key) +
                "\" (known: filter, interface, linktype, snaplen, count, duration, precision, "
                "direction, since, until)");
   }
@@ -91,7 +96,9 @@ Result<CaptureRequest> parseCaptureRequest(const QueryParams& params) {
   CaptureRequest request;
   std::set<std::string> seen;
   for (const auto& [key, value] : params) {
-    if (!seen.insert(key).second) return bad("parameter \"" + key.substr(0, 64) + "\" given twice");
+    if (!seen.insert(key).second) {
+      return bad("parameter \"" + printableText(key) + "\" given twice");
+    }
     if (Status s = apply(request, key, value); !s) return s.error();
   }
   return request;
@@ -110,7 +117,8 @@ Result<TimeWindow> resolveTimeWindow(const CaptureRequest& request, int64_t nowN
     window.untilNs = *until;
   }
   if (window.sinceNs && window.untilNs && *window.untilNs <= *window.sinceNs) {
-    return bad("until (" + *request.until + ") must be later than since (" + *request.since + ")");
+    return bad("until (" + printableText(*request.until) + ") must be later than since (" +
+               printableText(*request.since) + ")");
   }
   return window;
 }

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "ascii.h"
+
 namespace ddump {
 namespace {
 
@@ -35,12 +37,13 @@ Result<uint64_t> parseUnsigned(const std::string& text, uint64_t min, uint64_t m
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec == std::errc::invalid_argument || ptr != end) {
     return makeError(ErrorCode::InvalidArgument,
-                     what + " must be a non-negative integer, got \"" + text + "\"");
+                     what + " must be a non-negative integer, got \"" + printableText(text) +
+                         "\"");
   }
   if (ec == std::errc::result_out_of_range || value < min || value > max) {
     return makeError(ErrorCode::InvalidArgument, what + " must be between " + std::to_string(min) +
                                                      " and " + std::to_string(max) + ", got " +
-                                                     text);
+                                                     printableText(text));
   }
   return value;
 }

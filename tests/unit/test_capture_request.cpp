@@ -68,3 +68,24 @@ TEST_CASE("bad capture parameters are refused with their name", "[capture_reques
   CHECK(message({{"filter", "icmp"}, {"filter", "udp"}}) == "parameter \"filter\" given twice");
   CHECK(parseCaptureRequest({{"filter", std::string(4096, ' ')}}).ok());
 }
+
+TEST_CASE("refusals show at most 64 printable bytes of what was sent", "[capture_request]") {
+  auto message = [](QueryParams params) {
+    auto r = parseCaptureRequest(params);
+    REQUIRE_FALSE(r.ok());
+    return r.error().message;
+  };
+  CHECK(message({{"linktype", "sll\r\nX-Injected: 1"}}) ==
+        "linktype must be sll, sll2 or native, got \"sll??X-Injected: 1\"");
+  CHECK(message({{"interface", std::string(8000, 'e')}}) ==
+        "invalid interface name \"" + std::string(64, 'e') + "...\"");
+  CHECK(message({{"bogus\n", "1"}}).rfind("unknown parameter \"bogus?\" (known: ", 0) == 0);
+  CHECK(message({{"count", "1\x1b[2J"}}) == "count must be a non-negative integer, got \"1?[2J\"");
+  CHECK(message({{"snaplen", std::string(100, '9')}}) ==
+        "snaplen must be between 1 and 262144, got " + std::string(64, '9') + "...");
+  CHECK(message({{"duration", "\xff\x01"}}) ==
+        "duration must be a non-negative number of seconds, got \"??\"");
+  CHECK(message({{"precision", "\xc3\xa9"}}) == "precision must be micro or nano, got \"??\"");
+  CHECK(message({{"direction", std::string("in\0", 3)}}) ==
+        "direction must be in, out or inout, got \"in?\"");
+}
