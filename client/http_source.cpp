@@ -435,7 +435,12 @@ HttpSource::PhaseEnd HttpSource::runPhase(StreamFeeder& feeder, const WindowPhas
   setPhase(phase);
   for (int tries = 0;; ++tries) {
     lastError_.clear();
+    const uint64_t newestBefore = feeder.newestNs();
     const Attempt outcome = attempt(feeder);
+    // --retry counts failures in a row: a connection that delivered packets
+    // before it broke starts the count (and the backoff) again, so a capture
+    // that runs for days survives more than N worker restarts.
+    if (outcome == Attempt::Failed && status_ == 200 && feeder.newestNs() > newestBefore) tries = 0;
     if (outcome == Attempt::Done) return PhaseEnd::Done;
     if (outcome == Attempt::Stopped) return PhaseEnd::Stopped;
     if (outcome == Attempt::Refused) {

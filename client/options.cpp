@@ -417,7 +417,9 @@ Control:
   -c, --count N           stop after writing N packets
       --duration SEC      stop after SEC seconds
       --max-delay MS      longest a packet waits for idle streams (default 500)
-      --retry N           reconnect a failed target up to N times with backoff (default 0)
+      --retry N           reconnect a failed target up to N times in a row with backoff
+                          (default 0); a connection that delivered packets starts the
+                          count again
       --connect-timeout SEC  limit for connect and TLS handshake; the response
                           headers and the capture's pcap header must follow
                           within twice that (default 10)
