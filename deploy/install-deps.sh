@@ -23,7 +23,18 @@ packages=(
   # bsdutils (script(1), a terminal for ddump): the README's -T ndjson and
   # terminal examples, run as written
   netbase dnsmasq-base jq sqlite3 bsdutils
+  # the container images (test_deploy_container.sh): podman builds
+  # deploy/Dockerfile (podman build --isolation chroot needs no daemon and no
+  # cgroups); debootstrap makes the bare bookworm root they are built on,
+  # from the Debian mirror, when .ci/run has left none (python3-yaml above
+  # reads the manifests)
+  podman debootstrap
 )
+# kubectl: test_deploy_files.sh renders deploy/kubernetes/ with `kubectl
+# kustomize`, test_deploy_container.sh makes the README's Secret with it.
+# Any kubectl already installed will do: dpkg would refuse to replace another
+# package's /usr/bin/kubectl with Debian's.
+command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 
 missing=()
 for p in "${packages[@]}"; do
