@@ -1,10 +1,10 @@
 #pragma once
 // One accepted client connection of the worker: its socket, the bytes read
-// from it and not used yet, how many more requests keep-alive allows, and
-// its place in the connection limits. It is owned by one thread at a time:
-// the listener's front while it waits for a request head, a pool thread
-// while httplib answers that request. Destroying it closes the socket and
-// gives its place in the limits back, on every path.
+// from it and not used yet, the bytes of a response not sent yet, how many
+// more requests keep-alive allows, and its place in the connection limits. It is owned by one
+// thread at a time: the listener's front while it waits for a request head, a pool thread while
+// httplib answers that request. Destroying it closes the socket and gives its place in the limits
+// back, on every path.
 
 #include <sys/socket.h>
 
@@ -26,6 +26,10 @@ class Connection {
 
   int fd() const { return input_.fd(); }
   ConnectionInput& input() { return input_; }
+  ConnectionOutput& output() { return output_; }
+  // No more requests: once output() is sent, the connection is closed.
+  bool closing() const { return closing_; }
+  void setClosing() { closing_ = true; }
   const std::string& peer() const { return peer_; }
   // The request being answered is the last one keep-alive allows (RFC 9112
   // §9.3 lets a server close after any response; it says so with
@@ -37,9 +41,11 @@ class Connection {
 
  private:
   ConnectionInput input_;
+  ConnectionOutput output_;
   ConnectionLimits& limits_;
   std::string peer_;
   size_t requestsLeft_;
+  bool closing_ = false;
 };
 
 // The key the per-peer cap counts a connection under: the numeric remote IP

@@ -97,20 +97,53 @@ void ConnectionFront::giveBack(std::shared_ptr<Connection> connection) {
 }
 
 void ConnectionFront::run(const Dispatch& dispatch) {
-  std::array<epoll_event, kEventsPerWait> events;
-  while (!stopRequested_) {
-    const int n = epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
-                             waitMs(Clock::now()));
-    if (n < 0 && errno != EINTR) {
-      log_.error("front_failed", {{"error", std::string(std::strerror(errno))}});
-      break;
+  while (!stopRequested_) step(dispatch);
+  // Connections waiting for a request are closed; answers still being sent
+  // go on in finish().
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.gate.flushing()) {
+      it->second.connection->setClosing();
+      ++it;
+    } else {
+      deadlines_.cancel(it->first);
+      it = entries_.erase(it);
     }
-    const auto now = Clock::now();
-    for (int i = 0; i < n; ++i) handle(events[static_cast<size_t>(i)], now, dispatch);
-    expire(now, dispatch);
-    resumeAccepting(now);
   }
+}
+
+void ConnectionFront::finish() {
+  std::vector<std::shared_ptr<Connection>> returned;
+  {
+    std::lock_guard lock(returnMutex_);
+    stopped_ = true;
+    returned.swap(returned_);
+  }
+  const Dispatch close = [](std::shared_ptr<Connection>) {};
+  const auto now = Clock::now();
+  for (auto& connection : returned) {
+    connection->setClosing();
+    add(std::move(connection), now, close);
+  }
+  // Each one within its write deadline, then closed.
+  while (!entries_.empty()) step(close);
   closeAll();
+}
+
+void ConnectionFront::step(const Dispatch& dispatch) {
+  std::array<epoll_event, kEventsPerWait> events;
+  const int n = epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
+                           waitMs(Clock::now()));
+  if (n < 0 && errno != EINTR) {
+    // Only with a bad epoll descriptor: nothing would ever be served.
+    log_.error("front_failed", {{"error", std::string(std::strerror(errno))}});
+    stopRequested_ = true;
+    entries_.clear();
+    return;
+  }
+  const auto now = Clock::now();
+  for (int i = 0; i < n; ++i) handle(events[static_cast<size_t>(i)], now, dispatch);
+  expire(now, dispatch);
+  resumeAccepting(now);
 }
 
 int ConnectionFront::waitMs(Clock::time_point now) {
@@ -135,16 +168,17 @@ void ConnectionFront::handle(const epoll_event& event, Clock::time_point now,
   Entry& e = it->second;
   // An error or hang-up is seen by the next recv or send, which says Close.
   const bool failed = (event.events & (EPOLLERR | EPOLLHUP)) != 0;
-  ConnectionInput& input = e.connection->input();
+  Connection& connection = *e.connection;
   if (e.waiting == RequestGate::Next::Write && (failed || (event.events & EPOLLOUT))) {
-    return apply(id, e.gate.writable(input, now), dispatch);
+    return apply(id, e.gate.writable(connection, now), dispatch);
   }
   if (e.waiting == RequestGate::Next::Read && (failed || (event.events & EPOLLIN))) {
-    return apply(id, e.gate.readable(input, now), dispatch);
+    return apply(id, e.gate.readable(connection, now), dispatch);
   }
 }
 
 void ConnectionFront::acceptReady(Clock::time_point now, const Dispatch& dispatch) {
+  if (stopRequested_) return;
   for (int i = 0; i < kAcceptsPerEvent; ++i) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
@@ -233,7 +267,7 @@ void ConnectionFront::takeBackReturned(Clock::time_point now, const Dispatch& di
 void ConnectionFront::add(std::shared_ptr<Connection> connection, Clock::time_point now,
                           const Dispatch& dispatch) {
   RequestGate gate(settings_.gate);
-  const RequestGate::Next next = gate.start(connection->input(), now);
+  const RequestGate::Next next = gate.start(*connection, now);
   if (next == RequestGate::Next::Dispatch) return dispatch(std::move(connection));
   if (next == RequestGate::Next::Close) return;
   const uint64_t id = nextId_++;
@@ -274,7 +308,7 @@ void ConnectionFront::expire(Clock::time_point now, const Dispatch& dispatch) {
     Entry& e = it->second;
     // popExpired forgot the deadline: a gate that goes on sets a new one.
     e.deadline = {};
-    apply(id, e.gate.expired(e.connection->input(), now), dispatch);
+    apply(id, e.gate.expired(*e.connection, now), dispatch);
   }
 }
 

@@ -58,13 +58,18 @@ class ConnectionFront {
   ~ConnectionFront();
 
   // The loop, on the calling thread, until stop(); then every connection
-  // still here is closed.
+  // waiting for a request is closed.
   void run(const Dispatch& dispatch);
+  // After stop(), once no pool thread answers a request any more: sends what
+  // is left of every answer (given back before or after stop()), each within
+  // the write timeout, and closes everything.
+  void finish();
   // From any thread, also before run().
   void stop();
   bool stopping() const { return stopRequested_.load(); }
-  // From a pool thread: `connection` waits here for its next request. Once
-  // the front has stopped it is closed instead.
+  // From a pool thread: the front sends what is left of `connection`'s
+  // response, then waits for its next request (or closes it, if closing()).
+  // After finish() it is closed at once instead.
   void giveBack(std::shared_ptr<Connection> connection);
 
  private:
@@ -76,6 +81,7 @@ class ConnectionFront {
     Clock::time_point deadline{};
   };
 
+  void step(const Dispatch& dispatch);  // one epoll_wait and what it says
   void handle(const epoll_event& event, Clock::time_point now, const Dispatch& dispatch);
   void acceptReady(Clock::time_point now, const Dispatch& dispatch);
   void admitAccepted(int fd, const sockaddr_storage& addr, Clock::time_point now,

@@ -90,11 +90,41 @@ ssize_t ConnectionInput::receive(size_t max, int flags) {
   return n;
 }
 
+void ConnectionOutput::append(const char* data, size_t size) {
+  // What was sent goes first, so the buffer holds at most kOutputBuffer.
+  bytes_.erase(0, sent_);
+  sent_ = 0;
+  bytes_.append(data, size);
+}
+
+ConnectionOutput::Flush ConnectionOutput::flush(int fd) {
+  while (!empty()) {
+    const ssize_t n = retryOnEintr(
+        [&] { return send(fd, bytes_.data() + sent_, size(), MSG_NOSIGNAL | MSG_DONTWAIT); });
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? Flush::Blocked : Flush::Failed;
+    sent_ += static_cast<size_t>(n);
+  }
+  bytes_.clear();
+  bytes_.shrink_to_fit();  // an idle keep-alive connection keeps no buffer
+  sent_ = 0;
+  return Flush::Done;
+}
+
+bool GatedStream::drainOutput() const {
+  for (;;) {
+    const auto state = output_.flush(input_.fd());
+    if (state == ConnectionOutput::Flush::Done) return true;
+    if (state == ConnectionOutput::Flush::Failed) return false;
+    if (pollSocket(input_.fd(), POLLOUT, writeTimeoutMs_) <= 0) return false;
+  }
+}
+
 bool GatedStream::is_readable() const {
   return !input_.buffered().empty() || pollSocket(input_.fd(), POLLIN, readTimeoutMs_) > 0;
 }
 
 bool GatedStream::is_writable() const {
+  if (!output_.empty() && !drainOutput()) return false;
   return pollSocket(input_.fd(), POLLOUT, writeTimeoutMs_) > 0 && peerConnected(input_.fd());
 }
 
@@ -109,8 +139,29 @@ ssize_t GatedStream::read(char* ptr, size_t size) {
 }
 
 ssize_t GatedStream::write(const char* ptr, size_t size) {
-  if (!is_writable()) return -1;
+  if (!peerConnected(input_.fd())) return -1;
+  if (!output_.empty() && output_.flush(input_.fd()) == ConnectionOutput::Flush::Failed) return -1;
+  if (!output_.empty()) {
+    // Behind what is buffered: append, or wait for the socket to take it.
+    if (output_.fits(size)) {
+      output_.append(ptr, size);
+      return static_cast<ssize_t>(size);
+    }
+    if (!drainOutput()) return -1;
+  }
   // MSG_NOSIGNAL: a departed client is a failed write, never a SIGPIPE.
+  const ssize_t n =
+      retryOnEintr([&] { return send(input_.fd(), ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT); });
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+  const size_t sent = static_cast<size_t>(std::max<ssize_t>(n, 0));
+  if (sent == size) return n;
+  if (output_.fits(size - sent)) {
+    output_.append(ptr + sent, size - sent);
+    return static_cast<ssize_t>(size);
+  }
+  if (sent > 0) return n;  // httplib writes the rest in its next call
+  // A large write into a full socket: wait for it, as httplib's own stream.
+  if (pollSocket(input_.fd(), POLLOUT, writeTimeoutMs_) <= 0) return -1;
   return retryOnEintr([&] { return send(input_.fd(), ptr, size, MSG_NOSIGNAL); });
 }
 

@@ -5,6 +5,13 @@
 // capture_stream.cpp relies on: is_writable() is false as soon as the client
 // has gone (that is how an idle capture notices a departed client), a read
 // waits at most the server's read timeout, a write at most its write timeout.
+//
+// One difference: a write never waits while what it cannot send at once fits
+// in ConnectionOutput (kOutputBuffer). A response of that size (every answer
+// but a capture stream) is then done for the pool thread however slowly the
+// client reads, and the listener's front sends the rest: a client that asks
+// and does not read holds memory, not a thread. Past it, a write waits for
+// the socket as before, which is the backpressure a capture stream needs.
 
 #include <httplib.h>
 #include <sys/types.h>
@@ -50,10 +57,32 @@ class ConnectionInput {
   size_t begin_ = 0;
 };
 
+// Bytes of a response the socket did not take yet, in order, bounded.
+class ConnectionOutput {
+ public:
+  static constexpr size_t kOutputBuffer = 64 * 1024;
+
+  bool empty() const { return sent_ == bytes_.size(); }
+  size_t size() const { return bytes_.size() - sent_; }
+  bool fits(size_t more) const { return size() + more <= kOutputBuffer; }
+  void append(const char* data, size_t size);
+  enum class Flush { Done, Blocked, Failed };
+  // Sends what it can without waiting.
+  Flush flush(int fd);
+
+ private:
+  std::string bytes_;
+  size_t sent_ = 0;
+};
+
 class GatedStream : public httplib::Stream {
  public:
-  GatedStream(ConnectionInput& input, int readTimeoutMs, int writeTimeoutMs)
-      : input_(input), readTimeoutMs_(readTimeoutMs), writeTimeoutMs_(writeTimeoutMs) {}
+  GatedStream(ConnectionInput& input, ConnectionOutput& output, int readTimeoutMs,
+              int writeTimeoutMs)
+      : input_(input),
+        output_(output),
+        readTimeoutMs_(readTimeoutMs),
+        writeTimeoutMs_(writeTimeoutMs) {}
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -64,7 +93,12 @@ class GatedStream : public httplib::Stream {
   socket_t socket() const override { return input_.fd(); }
 
  private:
+  // Sends everything buffered, waiting for the socket at most the write
+  // timeout each time; false when the client is gone or too slow.
+  bool drainOutput() const;
+
   ConnectionInput& input_;
+  ConnectionOutput& output_;
   int readTimeoutMs_;
   int writeTimeoutMs_;
 };

@@ -125,9 +125,12 @@ void Listener::prepare(ConnectionLimits& limits, EventLog& log) {
   FrontSettings settings;
   settings.gate.requestTimeout = requestTimeout_;
   settings.gate.idleTimeout = std::chrono::seconds(keep_alive_timeout_sec_);
+  settings.gate.writeTimeout =
+      std::chrono::milliseconds(timeoutMs(write_timeout_sec_, write_timeout_usec_));
   settings.keepAliveMax = keep_alive_max_count_;
   settings.perPeer = !isUnix_;
-  settings.readTimeout = std::chrono::milliseconds(timeoutMs(read_timeout_sec_, read_timeout_usec_));
+  settings.readTimeout =
+      std::chrono::milliseconds(timeoutMs(read_timeout_sec_, read_timeout_usec_));
   settings.writeTimeout =
       std::chrono::milliseconds(timeoutMs(write_timeout_sec_, write_timeout_usec_));
   front_ = std::make_unique<ConnectionFront>(svr_sock_, limits, log, settings);
@@ -141,9 +144,10 @@ void Listener::serve() {
   const socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
-  // The requests being answered end (streams see the worker stopping);
-  // their connections are closed, the front is gone.
+  // The requests being answered end (streams see the worker stopping), then
+  // the front sends what their clients have not taken yet.
   pool->shutdown();
+  front_->finish();
 }
 
 void Listener::stopServing() {
@@ -153,11 +157,13 @@ void Listener::stopServing() {
 // As httplib's own loop (process_server_socket_core): the last request
 // keep-alive allows is answered with "Connection: close", and so is every
 // request once the server stops. Bytes read past one request (a pipelined
-// next one) stay in the connection's input for the front.
+// next one) stay in the connection's input for the front, and the end of a
+// response the client has not taken yet in its output, which the front
+// sends (then closes, if this was the last request).
 void Listener::serveRequest(const std::shared_ptr<Connection>& connection) {
   const int readMs = timeoutMs(read_timeout_sec_, read_timeout_usec_);
   const int writeMs = timeoutMs(write_timeout_sec_, write_timeout_usec_);
-  GatedStream stream(connection->input(), readMs, writeMs);
+  GatedStream stream(connection->input(), connection->output(), readMs, writeMs);
   const bool last = connection->lastRequest() || front_->stopping();
   bool closed = false;
   bool ok = false;
@@ -169,7 +175,8 @@ void Listener::serveRequest(const std::shared_ptr<Connection>& connection) {
     ok = false;
   }
   connection->countRequest();
-  if (ok && !closed && !last) front_->giveBack(connection);
+  if (!ok || closed || last) connection->setClosing();
+  if (!connection->closing() || !connection->output().empty()) front_->giveBack(connection);
 }
 
 }  // namespace ddump

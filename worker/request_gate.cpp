@@ -54,7 +54,30 @@ std::string secondsText(std::chrono::milliseconds duration) {
 
 }  // namespace
 
-RequestGate::Next RequestGate::start(ConnectionInput& input, Clock::time_point now) {
+RequestGate::Next RequestGate::start(Connection& connection, Clock::time_point now) {
+  if (connection.output().empty()) {
+    if (connection.closing()) return Next::Close;
+    return awaitRequest(connection.input(), now);
+  }
+  phase_ = Phase::Flush;
+  deadline_ = now + settings_.writeTimeout;
+  return flushOutput(connection, now);
+}
+
+RequestGate::Next RequestGate::flushOutput(Connection& connection, Clock::time_point now) {
+  switch (connection.output().flush(connection.fd())) {
+    case ConnectionOutput::Flush::Blocked:
+      return Next::Write;
+    case ConnectionOutput::Flush::Failed:
+      return Next::Close;
+    case ConnectionOutput::Flush::Done:
+      break;
+  }
+  if (connection.closing()) return Next::Close;
+  return awaitRequest(connection.input(), now);
+}
+
+RequestGate::Next RequestGate::awaitRequest(ConnectionInput& input, Clock::time_point now) {
   parser_ = RequestHeadParser();
   fed_ = 0;
   if (input.buffered().empty()) {
@@ -67,9 +90,10 @@ RequestGate::Next RequestGate::start(ConnectionInput& input, Clock::time_point n
   return parse(input, now);
 }
 
-RequestGate::Next RequestGate::readable(ConnectionInput& input, Clock::time_point now) {
+RequestGate::Next RequestGate::readable(Connection& connection, Clock::time_point now) {
+  ConnectionInput& input = connection.input();
   if (phase_ == Phase::Linger) return drain(input);
-  if (phase_ == Phase::Answer) return Next::Write;
+  if (phase_ == Phase::Answer || phase_ == Phase::Flush) return Next::Write;
   const ssize_t n = input.receive(kReadChunk, MSG_DONTWAIT);
   if (n < 0) return wouldBlock(errno) ? Next::Read : Next::Close;
   if (n == 0) {
@@ -84,15 +108,16 @@ RequestGate::Next RequestGate::readable(ConnectionInput& input, Clock::time_poin
   return parse(input, now);
 }
 
-RequestGate::Next RequestGate::writable(ConnectionInput& input, Clock::time_point now) {
-  if (phase_ == Phase::Answer) return sendAnswer(input, now);
+RequestGate::Next RequestGate::writable(Connection& connection, Clock::time_point now) {
+  if (phase_ == Phase::Flush) return flushOutput(connection, now);
+  if (phase_ == Phase::Answer) return sendAnswer(connection.input(), now);
   return Next::Read;
 }
 
-RequestGate::Next RequestGate::expired(ConnectionInput& input, Clock::time_point now) {
+RequestGate::Next RequestGate::expired(Connection& connection, Clock::time_point now) {
   if (phase_ != Phase::Head) return Next::Close;
   // RFC 9110 §15.5.9: the request did not arrive in the time we wait.
-  return refuse(input, 408,
+  return refuse(connection.input(), 408,
                 "request head not complete within " + secondsText(settings_.requestTimeout) +
                     " (--request-timeout)",
                 now);

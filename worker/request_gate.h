@@ -16,14 +16,16 @@
 // never blocks and never waits, it does one non-blocking recv(2) or send(2)
 // per event and says what it needs next.
 //
-//   Idle --first byte--> Head --complete--> Dispatch (to a pool thread)
-//     |                   |--limit, malformed, deadline--> Answer --sent--> Linger --> Close
-//     '--idle timeout, EOF, error--> Close
+//   (Flush: the end of the previous response, if the client was slow)
+//     --sent--> Idle --first byte--> Head --complete--> Dispatch (to a pool thread)
+//                 |                   |--limit, malformed, deadline--> Answer --> Linger --> Close
+//                 '--idle timeout, EOF, error--> Close
 
 #include <chrono>
 #include <cstddef>
 #include <string>
 
+#include "connection.h"
 #include "gated_stream.h"
 #include "request_head.h"
 
@@ -35,6 +37,9 @@ struct GateSettings {
   // Before a request's first byte, keep-alive's idle time (RFC 9112 §9.3);
   // an idle client is then closed without an answer.
   std::chrono::milliseconds idleTimeout{5000};
+  // The end of a response the client reads slowly must leave within this
+  // (the server's write timeout).
+  std::chrono::milliseconds writeTimeout{30000};
 };
 
 class RequestGate {
@@ -49,18 +54,23 @@ class RequestGate {
 
   explicit RequestGate(const GateSettings& settings) : settings_(settings) {}
 
-  // Waits for the next request; a head already buffered (pipelined behind
-  // the previous request) is parsed at once.
-  Next start(ConnectionInput& input, Clock::time_point now);
-  Next readable(ConnectionInput& input, Clock::time_point now);
-  Next writable(ConnectionInput& input, Clock::time_point now);
-  Next expired(ConnectionInput& input, Clock::time_point now);
+  // Sends what is left of the previous response, then (unless the
+  // connection is closing) waits for the next request; a head already
+  // buffered (pipelined behind the previous request) is parsed at once.
+  Next start(Connection& connection, Clock::time_point now);
+  Next readable(Connection& connection, Clock::time_point now);
+  Next writable(Connection& connection, Clock::time_point now);
+  Next expired(Connection& connection, Clock::time_point now);
   // When expired() is due.
   Clock::time_point deadline() const { return deadline_; }
+  // Sending the end of the previous response.
+  bool flushing() const { return phase_ == Phase::Flush; }
 
  private:
-  enum class Phase { Idle, Head, Answer, Linger };
+  enum class Phase { Flush, Idle, Head, Answer, Linger };
 
+  Next flushOutput(Connection& connection, Clock::time_point now);
+  Next awaitRequest(ConnectionInput& input, Clock::time_point now);
   Next parse(ConnectionInput& input, Clock::time_point now);
   Next refuse(ConnectionInput& input, int status, const std::string& message,
               Clock::time_point now);
