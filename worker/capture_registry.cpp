@@ -17,18 +17,21 @@ int64_t epochNs(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-CaptureSlot::~CaptureSlot() { registry_->release(counters_); }
+CaptureSlot::~CaptureSlot() { registry_->release(counters_, bufferBytes_); }
 
 void CaptureSlot::setDropsRefresher(std::function<void()> refresh) {
   std::lock_guard lock(registry_->mutex_);
   counters_->refreshDrops = std::move(refresh);
 }
 
-std::unique_ptr<CaptureSlot> CaptureRegistry::tryAdmit(const CallerIdentity& caller) {
+Admission CaptureRegistry::tryAdmit(const CallerIdentity& caller, uint64_t bufferBytes) {
   std::lock_guard lock(mutex_);
   if (active_.size() >= maxCaptures_) {
     ++rejected_;
-    return nullptr;
+    return {nullptr, AdmitRefusal::Captures, buffers_.inUse()};
+  }
+  if (!buffers_.tryReserve(bufferBytes)) {
+    return {nullptr, AdmitRefusal::BufferTotal, buffers_.inUse()};
   }
   auto counters = std::make_shared<CaptureCounters>();
   counters->id = nextId_++;
@@ -37,7 +40,18 @@ std::unique_ptr<CaptureSlot> CaptureRegistry::tryAdmit(const CallerIdentity& cal
   counters->owner = caller.owner();
   counters->started = std::chrono::system_clock::now();
   active_.push_back(counters);
-  return std::make_unique<CaptureSlot>(*this, std::move(counters));
+  return {std::make_unique<CaptureSlot>(*this, std::move(counters), bufferBytes),
+          AdmitRefusal::None, buffers_.inUse()};
+}
+
+bool CaptureRegistry::reserveResident(uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  return buffers_.tryReserve(bytes);
+}
+
+uint64_t CaptureRegistry::bufferInUse() const {
+  std::lock_guard lock(mutex_);
+  return buffers_.inUse();
 }
 
 void CaptureRegistry::describe(CaptureCounters& counters, std::string filter,
@@ -49,9 +63,11 @@ void CaptureRegistry::describe(CaptureCounters& counters, std::string filter,
   counters.capturing = true;
 }
 
-void CaptureRegistry::release(const std::shared_ptr<CaptureCounters>& counters) {
+void CaptureRegistry::release(const std::shared_ptr<CaptureCounters>& counters,
+                              uint64_t bufferBytes) {
   std::lock_guard lock(mutex_);
   active_.remove(counters);
+  buffers_.release(bufferBytes);
   counters->refreshDrops = nullptr;
   ++finished_;
   donePackets_ += counters->packets;
@@ -85,6 +101,9 @@ std::string CaptureRegistry::statsJson(const std::string& viewerOwner, bool all)
   j["captures_finished"] = finished_;
   j["captures_rejected"] = rejected_.load();
   j["max_captures"] = maxCaptures_;
+  j["captures_rejected_buffer"] = buffers_.refused();
+  j["kernel_buffer_bytes"] = buffers_.inUse();
+  j["max_buffer_total_bytes"] = buffers_.limit();
   j["captures"] = nlohmann::json::array();
   uint64_t others = 0;
   for (const auto& c : active_) {
@@ -133,6 +152,14 @@ std::string CaptureRegistry::metricsText() const {
   metric("ddump_captures_total", "counter", "Capture streams started.", finished_ + active_.size());
   metric("ddump_captures_rejected_total", "counter", "Captures refused at the limit (503).",
          rejected_.load());
+  metric("ddump_captures_buffer_rejected_total", "counter",
+         "Captures refused because their kernel ring would pass --max-buffer-total (503).",
+         buffers_.refused());
+  metric("ddump_kernel_buffer_bytes", "gauge",
+         "Kernel capture ring bytes held now (captures and the history recorder).",
+         buffers_.inUse());
+  metric("ddump_kernel_buffer_max_bytes", "gauge",
+         "Limit on kernel capture ring bytes (--max-buffer-total).", buffers_.limit());
   metric("ddump_packets_total", "counter", "Packets streamed to clients.", packets);
   metric("ddump_bytes_total", "counter", "Pcap bytes streamed to clients.", bytes);
   metric("ddump_kernel_drops_total", "counter", "Packets the kernel dropped (ring full).", drops);

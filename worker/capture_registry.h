@@ -1,6 +1,7 @@
 #pragma once
-// The worker's book of captures: admission against --max-captures, live
-// counters for /stats and /metrics, and totals that survive a capture's end.
+// The worker's book of captures: admission against --max-captures and
+// --max-buffer-total, live counters for /stats and /metrics, and totals that
+// survive a capture's end.
 
 #include <atomic>
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <string>
 
+#include "buffer_budget.h"
 #include "caller_identity.h"
 
 namespace ddump {
@@ -45,12 +47,14 @@ struct CaptureCounters {
 
 class CaptureRegistry;
 
-// Admission ticket: holding one counts against --max-captures; destruction
+// Admission ticket: holding one counts against --max-captures, and its
+// kernel ring against --max-buffer-total; destruction gives both back and
 // folds the capture's counters into the totals.
 class CaptureSlot {
  public:
-  CaptureSlot(CaptureRegistry& registry, std::shared_ptr<CaptureCounters> counters)
-      : registry_(&registry), counters_(std::move(counters)) {}
+  CaptureSlot(CaptureRegistry& registry, std::shared_ptr<CaptureCounters> counters,
+              uint64_t bufferBytes)
+      : registry_(&registry), counters_(std::move(counters)), bufferBytes_(bufferBytes) {}
   CaptureSlot(const CaptureSlot&) = delete;
   CaptureSlot& operator=(const CaptureSlot&) = delete;
   ~CaptureSlot();
@@ -61,14 +65,33 @@ class CaptureSlot {
  private:
   CaptureRegistry* registry_;
   std::shared_ptr<CaptureCounters> counters_;
+  uint64_t bufferBytes_;
+};
+
+enum class AdmitRefusal {
+  None,
+  Captures,     // --max-captures streams are running
+  BufferTotal,  // the capture's kernel ring would pass --max-buffer-total
+};
+
+struct Admission {
+  std::unique_ptr<CaptureSlot> slot;  // nullptr when refused
+  AdmitRefusal refusal = AdmitRefusal::None;
+  uint64_t bufferInUse = 0;  // kernel ring bytes held when it was decided
 };
 
 class CaptureRegistry {
  public:
-  explicit CaptureRegistry(unsigned maxCaptures) : maxCaptures_(maxCaptures) {}
+  CaptureRegistry(unsigned maxCaptures, uint64_t maxBufferBytes)
+      : maxCaptures_(maxCaptures), buffers_(maxBufferBytes) {}
 
-  // nullptr when --max-captures streams are already running.
-  std::unique_ptr<CaptureSlot> tryAdmit(const CallerIdentity& caller);
+  // A slot for a capture whose kernel ring is `bufferBytes` (0 for one that
+  // reads the history and holds no ring of its own), unless a limit is
+  // reached.
+  Admission tryAdmit(const CallerIdentity& caller, uint64_t bufferBytes);
+  // A kernel ring held for the worker's whole life (the history
+  // recorder's); false if it does not fit.
+  bool reserveResident(uint64_t bytes);
   void countRejected() { ++rejected_; }
   // Sets what /stats shows of a capture, under the lock /stats reads with.
   void describe(CaptureCounters& counters, std::string filter, std::string interface,
@@ -76,6 +99,8 @@ class CaptureRegistry {
 
   unsigned active() const;  // admitted, capturing or still opening
   unsigned maxCaptures() const { return maxCaptures_; }
+  uint64_t bufferLimit() const { return buffers_.limit(); }
+  uint64_t bufferInUse() const;
   // Every capture in full when `all` (--stats-all); otherwise the viewer's
   // own in full and the others' only counted: a filter says what someone is
   // looking for, and a peer or user who is looking.
@@ -84,7 +109,7 @@ class CaptureRegistry {
 
  private:
   friend class CaptureSlot;
-  void release(const std::shared_ptr<CaptureCounters>& counters);
+  void release(const std::shared_ptr<CaptureCounters>& counters, uint64_t bufferBytes);
   void refreshDropsLocked() const;  // mutex_ held
   size_t capturingLocked() const;   // mutex_ held
 
@@ -92,6 +117,7 @@ class CaptureRegistry {
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   mutable std::mutex mutex_;
   std::list<std::shared_ptr<CaptureCounters>> active_;
+  BufferBudget buffers_;  // guarded by mutex_
   uint64_t nextId_ = 1;
   uint64_t finished_ = 0;
   uint64_t donePackets_ = 0, doneBytes_ = 0, doneDrops_ = 0;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <semaphore>
 
+#include "buffer_budget.h"
 #include "capture.h"
 #include "capture_request.h"
 #include "capture_stream.h"
@@ -134,19 +135,28 @@ void setStreamHeaders(httplib::Response& res, const WorkerContext& ctx, const Ca
   res.set_header("X-Ddump-Capture-Id", std::to_string(id));
 }
 
+// `bufferBytes`: the kernel ring the capture will ask for (-B), 0 for one
+// that reads the history.
 std::unique_ptr<CaptureSlot> admit(const httplib::Request& req, httplib::Response& res,
-                                   WorkerContext& ctx) {
+                                   WorkerContext& ctx, uint64_t bufferBytes) {
   if (ctx.stopping) {
     sendError(res, 503, "worker is shutting down");
     return nullptr;
   }
-  auto slot = ctx.registry.tryAdmit(callerOf(req));
-  if (!slot) {
+  Admission admission = ctx.registry.tryAdmit(callerOf(req), bufferBytes);
+  if (admission.refusal == AdmitRefusal::Captures) {
     res.set_header("Retry-After", "5");
     sendError(res, 503, "too many captures: limit is " +
                             std::to_string(ctx.registry.maxCaptures()) + " (--max-captures)");
+  } else if (admission.refusal == AdmitRefusal::BufferTotal) {
+    res.set_header("Retry-After", "5");
+    sendError(res, 503,
+              "kernel capture buffers at their limit: " +
+                  byteSizeText(admission.bufferInUse) + " of " +
+                  byteSizeText(ctx.registry.bufferLimit()) + " in use, a capture needs " +
+                  byteSizeText(bufferBytes) + " (--max-buffer-total)");
   }
-  return slot;
+  return std::move(admission.slot);
 }
 
 OpenTurn openTurn(httplib::Response& res) {
@@ -211,7 +221,7 @@ void startHistoryCapture(const httplib::Request& req, httplib::Response& res, Wo
                          const CaptureRequest& request, const TimeWindow& window) {
   auto query = historyQuery(request, window, ctx);
   if (!query) return sendError(res, 400, query.error().message);
-  auto slot = admit(req, res, ctx);
+  auto slot = admit(req, res, ctx, 0);
   if (!slot) return;
   OpenTurn turn = openTurn(res);
   if (!turn) return;
@@ -280,7 +290,7 @@ void handleCapture(const httplib::Request& req, httplib::Response& res, WorkerCo
     const std::chrono::duration<double> left(static_cast<double>(*window->untilNs - nowNs) / 1e9);
     if (!limits.duration || left < *limits.duration) limits.duration = left;
   }
-  auto slot = admit(req, res, ctx);
+  auto slot = admit(req, res, ctx, uint64_t{1024} * static_cast<uint64_t>(ctx.options.bufferSizeKiB));
   if (!slot) return;
   OpenTurn turn = openTurn(res);
   if (!turn) return;

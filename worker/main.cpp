@@ -118,8 +118,14 @@ void shutDown(WorkerContext& ctx, std::vector<std::unique_ptr<Listener>>& listen
 
 // --history: the always-on capture that feeds the ring, from now on.
 std::unique_ptr<HistoryRecorder> startHistory(const WorkerOptions& options,
-                                              const std::string& exclusions, EventLog& log) {
+                                              const std::string& exclusions,
+                                              CaptureRegistry& registry, EventLog& log) {
   if (options.historyBytes == 0) return nullptr;
+  // Its kernel ring counts against --max-buffer-total for the worker's life
+  // (the options made room for it and one capture).
+  if (!registry.reserveResident(uint64_t{1024} * static_cast<uint64_t>(options.bufferSizeKiB))) {
+    throw std::runtime_error("the history's kernel buffer does not fit --max-buffer-total");
+  }
   HistorySettings settings;
   settings.bytes = options.historyBytes;
   settings.snaplen = options.historySnaplen;
@@ -170,10 +176,10 @@ int run(const WorkerOptions& options) {
   std::vector<BoundListener> bound;
   auto listeners = bindListeners(options, bound);
   const std::string exclusions = exclusionFilter(bound, options.excludes);
-  CaptureRegistry registry(options.maxCaptures);
+  CaptureRegistry registry(options.maxCaptures, options.maxBufferTotalBytes);
   WorkerContext ctx{options, registry, log, exclusions, hostName(), selfPath()};
   ctx.connections = &connections;
-  auto history = startHistory(options, exclusions, log);
+  auto history = startHistory(options, exclusions, registry, log);
   ctx.history = history.get();
 
   log.info("connection_limits", {{"max_connections", static_cast<uint64_t>(caps.total)},

@@ -1,7 +1,9 @@
 #include "worker_options.h"
 
+#include <algorithm>
 #include <charconv>
 
+#include "buffer_budget.h"
 #include "history_ring.h"
 #include "pcap_format.h"
 #include "rotation.h"
@@ -11,6 +13,8 @@ namespace {
 
 // Far above any RLIMIT_NOFILE a host grants; only a bound on the flag.
 constexpr uint64_t kMaxConnections = 1'000'000;
+// A production host's share for packet rings: 8 captures of the default -B.
+constexpr uint64_t kDefaultBufferTotal = 256 * 1024 * 1024;
 
 template <typename T>
 T unsignedFlag(const std::string& flag, const std::string& text, uint64_t min, uint64_t max) {
@@ -57,10 +61,27 @@ void checkHistoryOptions(WorkerOptions& o) {
   if (o.historyBytes > (uint64_t{1} << 40)) throw UsageError("--history must be at most 1024g");
 }
 
+// The kernel rings that must fit for the worker to capture at all: the
+// history recorder's (it runs from start-up) and one capture's.
+void resolveBufferTotal(WorkerOptions& o, bool given) {
+  const uint64_t ring = uint64_t{1024} * static_cast<uint64_t>(o.bufferSizeKiB);
+  const uint64_t needed = ring * (o.historyBytes > 0 ? 2 : 1);
+  if (!given) {
+    o.maxBufferTotalBytes = std::max(kDefaultBufferTotal, needed);
+    return;
+  }
+  if (o.maxBufferTotalBytes >= needed) return;
+  const std::string rings = o.historyBytes > 0 ? "the history's kernel buffer and one capture's (2 x -B "
+                                               : "one capture's kernel buffer (-B ";
+  throw UsageError("--max-buffer-total " + byteSizeText(o.maxBufferTotalBytes) + " is less than " +
+                   rings + std::to_string(o.bufferSizeKiB) + " KiB)");
+}
+
 }  // namespace
 
 WorkerOptions parseWorkerOptions(int argc, char** argv) {
   WorkerOptions o;
+  bool bufferTotalGiven = false;
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i];
@@ -94,6 +115,11 @@ WorkerOptions parseWorkerOptions(int argc, char** argv) {
       o.snaplen = unsignedFlag<uint32_t>(flag, next(), 1, kMaxSnaplen);
     } else if (flag == "--buffer-size" || flag == "-B") {
       o.bufferSizeKiB = unsignedFlag<int>(flag, next(), 1, 4 * 1024 * 1024);
+    } else if (flag == "--max-buffer-total") {
+      auto size = parseBufferSize(next());
+      if (!size) throw UsageError("--max-buffer-total: " + size.error().message);
+      o.maxBufferTotalBytes = *size;
+      bufferTotalGiven = true;
     } else if (flag == "--exclude") {
       o.excludes.push_back(next());
     } else if (flag == "--filter-names") {
@@ -131,6 +157,7 @@ WorkerOptions parseWorkerOptions(int argc, char** argv) {
   }
   if (o.listen.empty()) o.listen.push_back(*parseListenAddress(":8475"));
   checkHistoryOptions(o);
+  resolveBufferTotal(o, bufferTotalGiven);
   return o;
 }
 
@@ -149,6 +176,12 @@ Options:
   -s, --snaplen N        default and largest snapshot length (default 262144)
   -B, --buffer-size KiB  kernel capture buffer per stream, as tcpdump -B
                          (default 32768: a busy host drops less)
+      --max-buffer-total SIZE
+                         the kernel capture buffers of all streams and the
+                         history together (KiB, or k/m/g: KiB/MiB/GiB;
+                         default 256m, or more to fit the history's and one
+                         stream's). A stream whose -B buffer would pass it
+                         gets 503 with Retry-After
       --exclude EXPR     BPF every capture excludes (repeatable), e.g. the public
                          port of a fronting proxy: --exclude 'tcp port 8443'.
                          The worker's own listeners are always excluded.
@@ -215,7 +248,8 @@ HTTP API:
   GET /interfaces  interfaces as JSON, like tcpdump -D
   GET /healthz     "ok"
   GET /stats       JSON: uptime, the caller's active captures, a count of
-                   others, the history ring
+                   others, connections and kernel buffers against their
+                   limits, the history ring
   GET /metrics     Prometheus text exposition
 
 Signals: SIGTERM/SIGINT end every stream cleanly and exit 0.

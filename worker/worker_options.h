@@ -28,6 +28,10 @@ struct WorkerOptions {
   // 256 KiB: ~7 ms of 1400-byte frames at 200k pps. 32 MiB rides out a busy
   // scheduler (measured: 6.3 % loss -> 0 % in bench/worker-capture).
   int bufferSizeKiB = 32 * 1024;
+  // --max-buffer-total: the kernel rings of every capture and the history
+  // together, in bytes; resolved by parseWorkerOptions (default 256 MiB,
+  // raised to fit the history's ring and one capture's).
+  uint64_t maxBufferTotalBytes = 0;
   std::vector<std::string> excludes;
   // --filter-names resolve: host and network names in filters are looked up
   // (DNS) while compiling; by default such a filter is refused.
