@@ -54,10 +54,14 @@
 #     deploy/nginx/ddump.conf /etc/ddump/: system paths; test_deploy_proxy_user.sh
 #     puts both in /etc/ddump of a private /etc, and ddump.conf is included by
 #     nginx below and in test_deploy_nginx.sh with only its paths changed.
-#   docker build ..., kubectl apply ..., kubectl ... get pods ...: no Docker
-#     or Kubernetes here; test_deploy_files.sh checks the Dockerfile and YAML.
-#     The `ddump --targets workers.txt` line after them IS run, on a
-#     workers.txt written in the format that kubectl jsonpath prints.
+#   the Container and Kubernetes block (docker build, openssl, kubectl, and
+#     the `ddump --targets workers.txt` line): run by test_deploy_container.sh,
+#     which builds the images with those docker build arguments (podman),
+#     makes the certificates with the openssl lines as written and the Secret
+#     with the kubectl line (--dry-run=client), runs the pod from the images
+#     and the ddump line as written against it, on a workers.txt as the
+#     kubectl jsonpath line prints it; test_deploy_files.sh renders the
+#     kustomization. No cluster here for kubectl apply and get pods.
 #
 # Trust for `https://NAME:8443` without --ca comes from the user's
 # environment: ddump uses OpenSSL's default verify paths
@@ -100,7 +104,6 @@ EX_HOURLY="ddump -G 3600 -z gzip -w 'cap-%Y%m%d-%H.pcap' db1 db2   # hourly file
 EX_CLOCK='ddump -v --clock-offset auto db1 db2 -w merged.pcap'
 EX_CLOCK_SAYS='# ddump: http://db2:8475/capture: estimated clock offset +2000.3 ms +- 0.2 ms (best of 5 samples), applied'
 EX_DEPLOY='ddump --ca ca.crt --cert me.crt --key me.key https://alice@host1:8443 https://alice@host2:8443 | tcpdump -nr -'
-EX_TARGETS="ddump --targets workers.txt 'port 53' | tcpdump -nr -"
 EX_HWORKER='ddump-worker --listen :8475 --history 256m --history-snaplen 128   # on every host: the last 256 MiB of headers'
 EX_SINCE="ddump --since 30s db1 db2 'port 5432' | tcpdump -nr -              # the last 30 s of both, then live"
 EX_WINDOW='ddump --since 30s --until 20s db1 db2 -w incident.pcap             # the 10 s that ended 20 s ago, then exits'
@@ -113,7 +116,7 @@ EX_SQLITE="sqlite3 packets.db 'CREATE TABLE p(j TEXT)' '.mode tabs' '.import pac
 EX_FLOWS="ddump -T flows --flow-interval 5 db1 db2 'port 5432'"
 RUN=("$EX_HEADER" "$EX_SETCAP" "$EX_WORKER" "$EX_HOSTS" "$EX_MERGE" "$EX_CURL" "$EX_PCAPNG" "$EX_TSHARK"
      "$EX_TCPDUMP" "$EX_FILE" "$EX_PERHOST" "$EX_RING" "$EX_HOURLY" "$EX_CLOCK" "$EX_CLOCK_SAYS"
-     "$EX_DEPLOY" "$EX_TARGETS" "$EX_HWORKER" "$EX_SINCE" "$EX_WINDOW" "$EX_TRIGGER" "$EX_CURL_SINCE"
+     "$EX_DEPLOY" "$EX_HWORKER" "$EX_SINCE" "$EX_WINDOW" "$EX_TRIGGER" "$EX_CURL_SINCE"
      "$EX_TEXT" "$EX_JQ" "$EX_NDJSON" "$EX_SQLITE" "$EX_FLOWS")
 # Not runnable here (see the header comment for why and what covers them).
 # shellcheck disable=SC1003  # a README line ends in a backslash
@@ -127,9 +130,17 @@ NOT_RUN=(
     'sudo cp deploy/nginx/nginx.conf deploy/nginx/ddump.conf /etc/ddump/   # the proxy: HTTPS :8443, mTLS, basic auth, no buffering'
     "sudo systemctl enable --now ddump-worker ddump-proxy   # unix:/run/ddump/worker.sock (group ddump-proxy), --exclude 'tcp port 8443'"
     'docker build -f deploy/Dockerfile -t ddump-worker .'
-    'kubectl apply -f deploy/kubernetes/'
+    'docker build -f deploy/Dockerfile --target proxy -t ddump-proxy .'
+    'openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj /CN=ddump-ca -keyout ca.key -out ca.crt'
+    'openssl req -newkey rsa:3072 -nodes -subj /CN=ddump-proxy -addext subjectAltName=IP:10.0.0.11,IP:10.0.0.12 -keyout server.key -out server.csr'
+    'openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -copy_extensions copy -days 825 -out server.crt'
+    'openssl req -newkey rsa:3072 -nodes -subj /CN=alice -keyout me.key -out me.csr'
+    'openssl x509 -req -in me.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 -out me.crt'
+    'kubectl apply -k deploy/kubernetes/'
+    'kubectl -n ddump create secret generic ddump-proxy-tls --from-file=tls.crt=server.crt --from-file=tls.key=server.key --from-file=ca.crt=ca.crt'
     'kubectl -n ddump get pods -l app.kubernetes.io/name=ddump-worker \'
-    '  -o jsonpath='\''{range .items[*]}{.status.hostIP}:8475{"\n"}{end}'\'' > workers.txt'
+    '  -o jsonpath='\''{range .items[*]}https://{.status.hostIP}:8443{"\n"}{end}'\'' > workers.txt'
+    "ddump --ca ca.crt --cert me.crt --key me.key --targets workers.txt 'port 53' | tcpdump -nr -"
 )
 
 for line in "${RUN[@]}" "${NOT_RUN[@]}"; do
@@ -833,22 +844,3 @@ assert_not_contains "$(cat "$(log_err deploy)")" "warning" "[$EX_DEPLOY] stderr"
 tcpdump_clean deploy
 printed_all deploy
 pass "[$EX_DEPLOY]: both hosts through nginx (mTLS + alice), unfiltered, none of port 8443; exit 0 0"
-
-# ---------------------------------------------------------------------------
-# Kubernetes: --targets workers.txt (written as the kubectl jsonpath prints it)
-# ---------------------------------------------------------------------------
-mkdir targets
-for h in db1 db2 db3; do printf '%s:8475\n' "${IP[$h]}"; done >targets/workers.txt
-start_example targets "$EX_TARGETS"
-wait_streams targets 3
-traffic targets udp:db1:53 udp:db2:53 udp:db3:53 icmp:db1 udp:db1:5353 tcp:db2:5432
-wait_for 30 has_all "$(log_out targets)" "$(to_port db1 53)" "$(to_port db2 53)" "$(to_port db3 53)" ||
-    fail "[$EX_TARGETS]: no port 53 lines of every host"
-stop_traffic targets
-interrupt targets ddump
-assert_eq "0 0" "$STATUS" "[$EX_TARGETS] exit statuses after Ctrl-C"
-out=$(log_out targets)
-assert_eq "$(wc -l <"$out")" "$(lines "$out" '\.53: ')" "[$EX_TARGETS]: every line is port 53"
-tcpdump_clean targets
-printed_all targets
-pass "[$EX_TARGETS]: port 53 of the three hosts in workers.txt, nothing else; exit 0 0"
