@@ -91,6 +91,13 @@ sock = listens[0][len("unix:"):]
 excludes = [args[i + 1] for i, a in enumerate(args) if a == "--exclude"]
 need(len(excludes) == 1 and re.fullmatch(r"tcp port \d+", excludes[0]), "worker --exclude: %s" % excludes)
 port = int(excludes[0].split()[-1])
+# Memory: the kernel rings of all captures are capped, and the limit holds
+# them and the worker's own ~10 MiB (bench/README.md) with room to spare.
+totals = [args[i + 1] for i, a in enumerate(args) if a == "--max-buffer-total"]
+need(len(totals) == 1 and re.fullmatch(r"\d+m", totals[0]), "worker --max-buffer-total in MiB: %s" % totals)
+limit = w["resources"]["limits"]["memory"]
+need(re.fullmatch(r"\d+Mi", limit) and int(limit[:-2]) >= int(totals[0][:-1]) + 32,
+     "worker memory limit %s holds --max-buffer-total %s + 32 MiB" % (limit, totals[0]))
 live = w["livenessProbe"]["exec"]["command"]
 need(live[0] == "curl" and sock in live and live[-1].endswith("/healthz"), "worker liveness: curl /healthz on %s" % sock)
 
