@@ -8,8 +8,14 @@
                       (latency of every answer; anything but 200 is an error)
       a slow reader   one /capture read at 1 KiB/s for the whole run
       --flood N       every --flood-every s, for --flood-for s: N extra
-                      connections, a third idle, a third sending half a
-                      request line, a third trickling one byte a second
+                      connections from --flood-source (another address than
+                      the others, as an attacker's would be), a third idle,
+                      a third sending half a request line, a third trickling
+                      one byte a second
+      --quiet-every S every S seconds the churning clients pause for 8 s
+                      (their captures closed); the windows are appended to
+                      --quiet-file as "START END" (epoch seconds), so the
+                      sampler can compare the worker at rest over the run
   targets PORT_FILE N SECONDS  N fake workers on one port (paths /t/0 ...
       /t/N-1) for a client under --retry: each request gets a pcap stream
       of 50 packets/s for 2-10 s that then ends with a reset (SO_LINGER 0),
@@ -53,8 +59,10 @@ async def http_get(host, port, path, timeout=5.0):
     return status, time.monotonic() - start
 
 
-async def churn(host, port, stop):
+async def churn(host, port, stop, paused):
     while not stop.is_set():
+        while paused.is_set() and not stop.is_set():
+            await asyncio.sleep(0.1)
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 5)
             writer.write(b"GET /capture?filter=udp HTTP/1.1\r\nHost: soak\r\n\r\n")
@@ -64,9 +72,9 @@ async def churn(host, port, stop):
             if status == 200:
                 end = time.monotonic() + random.uniform(1, 5)
                 got = 0
-                while time.monotonic() < end:
+                while time.monotonic() < end and not paused.is_set():
                     try:
-                        data = await asyncio.wait_for(reader.read(65536), end - time.monotonic())
+                        data = await asyncio.wait_for(reader.read(65536), min(0.2, end - time.monotonic()))
                     except asyncio.TimeoutError:
                         break
                     if not data:
@@ -122,9 +130,10 @@ async def slow_reader(host, port, stop):
             await asyncio.sleep(1)
 
 
-async def abuser(host, port, kind, hold):
+async def abuser(host, port, kind, hold, source):
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 5)
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, local_addr=(source, 0) if source else None), 5)
     except (OSError, asyncio.TimeoutError):
         count("flood_connect_failed")
         return
@@ -150,7 +159,7 @@ async def abuser(host, port, kind, hold):
         writer.close()
 
 
-async def flood(host, port, stop, flooding, n, every, hold):
+async def flood(host, port, stop, flooding, n, every, hold, source):
     while True:
         try:
             await asyncio.wait_for(stop.wait(), every)
@@ -159,19 +168,39 @@ async def flood(host, port, stop, flooding, n, every, hold):
             pass
         flooding.set()
         count("floods")
-        await asyncio.gather(*(abuser(host, port, i % 3, hold) for i in range(n)))
+        await asyncio.gather(*(abuser(host, port, i % 3, hold, source) for i in range(n)))
         flooding.clear()
 
 
-async def run_worker(host, port, seconds, churners, flood_n, flood_every, flood_for):
+async def quiet(stop, paused, every, path):
+    while True:
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+            return
+        except asyncio.TimeoutError:
+            pass
+        paused.set()
+        start = time.time()
+        await asyncio.sleep(8)
+        paused.clear()
+        with open(path, "a") as f:
+            f.write("%.3f %.3f\n" % (start, time.time()))
+
+
+async def run_worker(host, port, seconds, churners, flood_n, flood_every, flood_for, flood_source,
+                     quiet_every, quiet_file):
     stop = asyncio.Event()
     flooding = asyncio.Event()
+    paused = asyncio.Event()
     latencies = {}
-    tasks = [asyncio.create_task(churn(host, port, stop)) for _ in range(churners)]
+    tasks = [asyncio.create_task(churn(host, port, stop, paused)) for _ in range(churners)]
+    if quiet_every:
+        tasks.append(asyncio.create_task(quiet(stop, paused, quiet_every, quiet_file)))
     tasks.append(asyncio.create_task(poll(host, port, stop, flooding, latencies)))
     tasks.append(asyncio.create_task(slow_reader(host, port, stop)))
     if flood_n:
-        tasks.append(asyncio.create_task(flood(host, port, stop, flooding, flood_n, flood_every, flood_for)))
+        tasks.append(asyncio.create_task(
+            flood(host, port, stop, flooding, flood_n, flood_every, flood_for, flood_source)))
     await asyncio.sleep(seconds)
     stop.set()
     await asyncio.wait(tasks, timeout=15)
@@ -230,7 +259,8 @@ def main():
         opts = dict(zip(sys.argv[5::2], sys.argv[6::2]))
         asyncio.run(run_worker(host, port, seconds, int(opts.get("--churn", 50)),
                                int(opts.get("--flood", 0)), float(opts.get("--flood-every", 300)),
-                               float(opts.get("--flood-for", 60))))
+                               float(opts.get("--flood-for", 60)), opts.get("--flood-source"),
+                               float(opts.get("--quiet-every", 0)), opts.get("--quiet-file", "/dev/null")))
     elif mode == "targets":
         asyncio.run(run_targets(sys.argv[2], float(sys.argv[4])))
     else:
