@@ -8,6 +8,7 @@
 //                   ?live=1&pps=R&count=N synthetic LINUX_SLL packets stamped
 //                   with the current time; a filter containing "badfilter"
 //                   gets the worker's 400 JSON error
+//                   (&stream=S: source address 10.S.S.S, S's low 24 bits)
 //   /idle           global header, then nothing until the client leaves
 //   /bad-magic /giant-caplen /truncated /wrong-type /html /html200
 //   /die-after?n=K  K records, then the connection is cut mid-stream
@@ -23,6 +24,8 @@
 // Flags: --host H --port P --file F... --chunk BYTES --time-offset-ms MS
 //        --tls-cert F --tls-key F [--client-ca F] --user USER:PASS
 
+#include <sys/socket.h>
+
 #include <httplib.h>
 #include <openssl/evp.h>
 
@@ -31,6 +34,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -169,7 +173,14 @@ std::string queryValue(const httplib::Request& req, const char* key, const char*
   return req.has_param(key) ? req.get_param_value(key) : fallback;
 }
 
-void serveLive(httplib::Response& res, double pps, uint64_t count, bool sll2) {
+// The stream's number in the source address's low 24 bits (10.N.N.N), so a
+// reader of the merged output knows which stream each packet came from.
+void tagSource(std::string& record, bool sll2, uint32_t stream) {
+  const size_t at = kRecordHeaderSize + (sll2 ? kSll2HeaderSize : kSllHeaderSize) + 13;
+  for (size_t i = 0; i < 3; ++i) record[at + i] = static_cast<char>(stream >> (8 * (2 - i)));
+}
+
+void serveLive(httplib::Response& res, double pps, uint64_t count, bool sll2, uint32_t stream) {
   workerHeaders(res, sll2 ? "LINUX_SLL2" : "LINUX_SLL");
   auto sent = std::make_shared<uint64_t>(0);
   auto start = std::make_shared<std::chrono::steady_clock::time_point>();
@@ -187,7 +198,8 @@ void serveLive(httplib::Response& res, double pps, uint64_t count, bool sll2) {
     const auto due = *start + std::chrono::duration<double>(static_cast<double>(*sent) / pps);
     std::this_thread::sleep_until(due);
     const auto seq = static_cast<uint32_t>(*sent);
-    const std::string r = record(static_cast<uint64_t>(workerNs()), sll2 ? sll2Packet(seq) : sllPacket(seq));
+    std::string r = record(static_cast<uint64_t>(workerNs()), sll2 ? sll2Packet(seq) : sllPacket(seq));
+    tagSource(r, sll2, stream);
     ++*sent;
     return sink.write(r.data(), r.size());
   });
@@ -201,7 +213,8 @@ void serveCapture(const httplib::Request& req, httplib::Response& res) {
   if (req.has_param("live")) {
     return serveLive(res, std::stod(queryValue(req, "pps", "100")),
                      std::stoull(queryValue(req, "count", "0")),
-                     queryValue(req, "linktype", "sll") == "sll2");
+                     queryValue(req, "linktype", "sll") == "sll2",
+                     static_cast<uint32_t>(std::stoul(queryValue(req, "stream", "0"))));
   }
   const size_t index = std::stoul(queryValue(req, "file", "0"));
   if (index >= gFiles.size()) return jsonError(res, 404, "no such file");
@@ -312,18 +325,34 @@ Config parseArgs(int argc, char** argv) {
   return c;
 }
 
+// As the worker's own listener: httplib (compiled in Debian's library)
+// listens with a backlog of 5, which overflows when a client opens hundreds
+// of streams at once, and a dropped SYN is retried only after a second (the
+// start of a fan-in bench would measure that).
+template <class Base>
+class DeepBacklog : public Base {
+ public:
+  using Base::Base;
+  bool deepenBacklog() { return ::listen(this->svr_sock_, SOMAXCONN) == 0; }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   gConfig = parseArgs(argc, argv);
   for (const auto& f : gConfig.files) gFiles.push_back(std::make_shared<const std::string>(readFile(f)));
   std::unique_ptr<httplib::Server> svr;
+  std::function<bool()> deepen;
   if (!gConfig.tlsCert.empty()) {
-    svr = std::make_unique<httplib::SSLServer>(
+    auto tls = std::make_unique<DeepBacklog<httplib::SSLServer>>(
         gConfig.tlsCert.c_str(), gConfig.tlsKey.c_str(),
         gConfig.clientCa.empty() ? nullptr : gConfig.clientCa.c_str());
+    deepen = [raw = tls.get()] { return raw->deepenBacklog(); };
+    svr = std::move(tls);
   } else {
-    svr = std::make_unique<httplib::Server>();
+    auto plain = std::make_unique<DeepBacklog<httplib::Server>>();
+    deepen = [raw = plain.get()] { return raw->deepenBacklog(); };
+    svr = std::move(plain);
   }
   if (!svr->is_valid()) {
     std::fprintf(stderr, "ddump-fake-worker: bad TLS certificate or key\n");
@@ -343,7 +372,7 @@ int main(int argc, char** argv) {
   hostileRoutes(*svr);
   const int port = gConfig.port == 0 ? svr->bind_to_any_port(gConfig.host)
                                      : (svr->bind_to_port(gConfig.host, gConfig.port) ? gConfig.port : -1);
-  if (port <= 0) {
+  if (port <= 0 || !deepen()) {
     std::fprintf(stderr, "ddump-fake-worker: cannot bind %s\n", gConfig.host.c_str());
     return 1;
   }
