@@ -11,7 +11,8 @@ ddump-worker DaemonSet's pods in namespace ddump (hostNetwork, one on each of
 node-a..c, plus a terminating one of a rolling update on node-b); in
 namespace shop, pods labelled app=web: two running on node-a, one on node-b,
 one unscheduled, one scheduled without an IP yet, one terminating, one on
-node-d, one on the host network of node-c, a finished job's pod.
+node-d, one on the host network of node-c, a finished job's pod. Also fleet targets,
+one a line (fleet_targets.txt), for the fuzz target's seeds.
 Run: /usr/bin/python3 tests/data/k8s/make_fixtures.py"""
 import copy
 import json
@@ -204,7 +205,19 @@ def watch_line(event_type, obj):
                       sort_keys=False) + "\n"
 
 
+# Fleet targets, one per line, as seeds for tests/fuzz/fuzz_k8s_answers.
+TARGETS = [
+    "dns:workers.example.com", "dns:ddump-worker.ddump.svc.cluster.local.:8443",
+    "k8s:deploy/web", "k8s:shop/deploy/web", "k8s:shop/app=checkout",
+    "k8s:app.kubernetes.io/name=web", "k8s:kube-system/ds/kube-proxy",
+    "k8s:shop/sts/db", "k8s:svc/web", "k8s:pod/web-7d4b9c8f6-x2k9p",
+    "k8s:app=web,tier!=db", "k8s:env in (a,b),!legacy,tier", "k8s:shop/env notin (prod)",
+]
+
+
 def main():
+    with open(os.path.join(HERE, "fleet_targets.txt"), "w") as f:
+        f.write("\n".join(TARGETS) + "\n")
     pods = web_pods()
     write("pods_web.json", kube_list(pods))
     write("pod_running.json", pods[0])
