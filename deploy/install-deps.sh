@@ -18,7 +18,8 @@ packages=(
   # /etc/services and /etc/protocols, which libpcap reads for `port http` and
   # `proto \udp` in filters (only recommended by perl, so missing from a
   # minimal root); dnsmasq: a real DNS server that logs every query, which
-  # proves the worker resolves no names in filters (test_worker_filter_names.sh);
+  # proves the worker resolves no names in filters (test_worker_filter_names.sh)
+  # and serves the names of dns: targets (fleet_lib.sh);
   # jq: the e2e tests read /stats as a user's script would; sqlite3 and
   # bsdutils (script(1), a terminal for ddump): the README's -T ndjson and
   # terminal examples, run as written
@@ -31,7 +32,8 @@ packages=(
   podman debootstrap
 )
 # kubectl: test_deploy_files.sh renders deploy/kubernetes/ with `kubectl
-# kustomize`, test_deploy_container.sh makes the README's Secret with it.
+# kustomize`, test_deploy_container.sh makes the README's Secret with it, and
+# the k8s: target tests run it against tests/e2e/k8s_api.py (fleet_lib.sh).
 # Any kubectl already installed will do: dpkg would refuse to replace another
 # package's /usr/bin/kubectl with Debian's.
 command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
