@@ -22,8 +22,13 @@
 # `ip netns exec` reads from /etc/netns/NETNS/, removed when the test exits
 # (and those of dead runs when a test next calls dns_client).
 
-# The kubectl to test with: Debian's kubernetes-client in CI (1.20); any other
-# (1.32 here) must work the same.
+if [[ -n "${_DDUMP_FLEET_LIB_LOADED:-}" ]]; then
+    return 0
+fi
+_DDUMP_FLEET_LIB_LOADED=1
+
+# The kubectl to test with: Debian's kubernetes-client in CI (1.20); newer
+# ones (1.32, 1.33) work the same.
 KUBECTL=${KUBECTL:-$(command -v kubectl || true)}
 
 K8S_DIR=""             # $E2E_TMP/k8s: CA, certificates, kubeconfig, HOME
@@ -43,7 +48,7 @@ DNS_HOSTS=""           # the hosts file it answers from
 DNS_LOG=""             # one line per query it received (--log-queries)
 DNS_PID=""
 
-declare -A _K8S_NS=() _K8S_ADDR=() _K8S_PORT=() _K8S_TOKEN=()
+declare -gA _K8S_NS=() _K8S_ADDR=() _K8S_PORT=() _K8S_TOKEN=()
 _K8S_FIRST=""
 _FLEET_ETC_DIRS=()
 
