@@ -269,46 +269,53 @@ Status HttpConnection::writeAll(std::string_view bytes, int timeoutMs) {
 }
 
 Result<size_t> HttpConnection::read(uint8_t* buffer, size_t capacity, int timeoutMs) {
-  const int size = static_cast<int>(std::min<size_t>(capacity, 1u << 30));
   const int64_t deadline = steadyMs() + timeoutMs;
-  if (deferred_) {
-    Result<size_t> end = std::move(*deferred_);
-    deferred_.reset();
-    return end;
-  }
   for (;;) {
-    short events = POLLIN;
-    if (ssl_) {
-      ERR_clear_error();
-      errno = 0;
-      const int n = SSL_read(ssl_.get(), buffer, size);
-      if (n > 0) return static_cast<size_t>(n) + readDecrypted(buffer + n, size - n);
-      const int code = SSL_get_error(ssl_.get(), n);
-      if (code == SSL_ERROR_ZERO_RETURN) return size_t{0};
-      if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0) return size_t{0};
-      if (code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE) {
-        // An SSL error here is mostly the server's alert (e.g. "tlsv13 alert
-        // certificate required": TLS 1.3 servers judge client certificates
-        // after the handshake has completed on our side).
-        return networkError(code == SSL_ERROR_SYSCALL && errno != 0
-                                ? "read failed: " + std::string(std::strerror(errno))
-                                : "TLS error: " + openSslError());
-      }
-      events = code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-    } else {
-      const ssize_t n = ::recv(fd_.get(), buffer, static_cast<size_t>(size), 0);
-      if (n >= 0) return static_cast<size_t>(n);
-      if (errno != EAGAIN && errno != EINTR) {
-        return networkError(std::string("read failed: ") + std::strerror(errno));
-      }
-    }
-    switch (waitFor(events, timeoutMs < 0 ? -1 : msLeft(deadline))) {
+    bool wantWrite = false;
+    auto got = readNow(buffer, capacity, wantWrite);
+    if (!got) return got.error();
+    if (*got) return **got;
+    switch (waitFor(wantWrite ? POLLOUT : POLLIN, timeoutMs < 0 ? -1 : msLeft(deadline))) {
       case Wait::Stopped: return stopped();
       case Wait::TimedOut: return networkError("read timed out");
       case Wait::Failed: return networkError(std::string("poll: ") + std::strerror(errno));
       case Wait::Ready: break;
     }
   }
+}
+
+Result<std::optional<size_t>> HttpConnection::readNow(uint8_t* buffer, size_t capacity, bool& wantWrite) {
+  const int size = static_cast<int>(std::min<size_t>(capacity, 1u << 30));
+  wantWrite = false;
+  if (deferred_) {
+    Result<size_t> end = std::move(*deferred_);
+    deferred_.reset();
+    if (!end) return end.error();
+    return std::optional<size_t>(*end);
+  }
+  if (ssl_) {
+    ERR_clear_error();
+    errno = 0;
+    const int n = SSL_read(ssl_.get(), buffer, size);
+    if (n > 0) return std::optional<size_t>(static_cast<size_t>(n) + readDecrypted(buffer + n, size - n));
+    const int code = SSL_get_error(ssl_.get(), n);
+    if (code == SSL_ERROR_ZERO_RETURN) return std::optional<size_t>(0);
+    if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0) return std::optional<size_t>(0);
+    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
+      wantWrite = code == SSL_ERROR_WANT_WRITE;
+      return std::optional<size_t>();
+    }
+    // An SSL error here is mostly the server's alert (e.g. "tlsv13 alert
+    // certificate required": TLS 1.3 servers judge client certificates
+    // after the handshake has completed on our side).
+    return networkError(code == SSL_ERROR_SYSCALL && errno != 0
+                            ? "read failed: " + std::string(std::strerror(errno))
+                            : "TLS error: " + openSslError());
+  }
+  const ssize_t n = ::recv(fd_.get(), buffer, static_cast<size_t>(size), 0);
+  if (n >= 0) return std::optional<size_t>(static_cast<size_t>(n));
+  if (errno == EAGAIN || errno == EINTR) return std::optional<size_t>();
+  return networkError(std::string("read failed: ") + std::strerror(errno));
 }
 
 // Why an SSL_write failed. A TLS 1.3 server that rejects our certificate

@@ -66,8 +66,16 @@ class HttpConnection {
   // stream may be silent for hours; stop() ends the wait). 0 means the peer
   // closed the stream.
   Result<size_t> read(uint8_t* buffer, size_t capacity, int timeoutMs = -1);
+  // Without waiting: the bytes read (0: the peer closed the stream), or
+  // nothing when none are there yet. `wantWrite`: TLS must first be able to
+  // write (a key update or renegotiation), so wait for POLLOUT instead.
+  Result<std::optional<size_t>> readNow(uint8_t* buffer, size_t capacity, bool& wantWrite);
   // True when more bytes can be read at once without waiting.
   bool pending() const;
+  // For an event loop that waits on many connections (BodyPump): the
+  // socket, and the eventfd that stop() makes readable.
+  int socketFd() const { return fd_.get(); }
+  int stopFd() const { return stopFd_.get(); }
   // Thread-safe: makes the current and every later wait fail.
   void stop();
 

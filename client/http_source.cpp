@@ -61,7 +61,14 @@ bool captureContentType(const std::string& type) {
 
 HttpSource::HttpSource(size_t stream, Target target, MergeHub& hub, const HttpSettings& settings)
     : Source(stream, std::move(target), hub), settings_(settings), params_(settings.capture),
-      buffer_(new uint8_t[kReadBufferBytes]) {}
+      buffer_(new uint8_t[kReadBufferBytes]) {
+  if (settings_.pump != nullptr) {
+    // On the writer's thread, once this stream has room in the merge again.
+    hub.setRoomCallback(stream, [this] {
+      if (const BodyPump::Ticket ticket = pumpTicket_) settings_.pump->resume(ticket);
+    });
+  }
+}
 
 std::string HttpSource::summaryNote() const {
   const int64_t from = historyFromNs_;
@@ -170,26 +177,76 @@ Status HttpSource::readHead(HttpConnection& connection, HttpHeadParser& parser,
   return Status::success();
 }
 
+bool HttpSource::consume(HttpBodyDecoder& body, std::span<const uint8_t> bytes, const PieceSink& onPiece) {
+  while (!bytes.empty() && !body.done()) {
+    auto step = body.next(bytes);
+    if (!step) {
+      streamError_ = step.error().message;  // a hostile or broken stream: not retried
+      return false;
+    }
+    bytes = bytes.subspan(step->consumed);
+    if (!step->data.empty() && !onPiece(step->data)) return false;
+  }
+  return true;
+}
+
 Status HttpSource::pumpBody(HttpConnection& connection, HttpBodyDecoder& body,
                             std::span<const uint8_t> bytes, const PieceSink& onPiece,
                             const std::function<void()>& onDrained) {
   for (;;) {
-    while (!bytes.empty() && !body.done()) {
-      auto step = body.next(bytes);
-      if (!step) {
-        streamError_ = step.error().message;  // a hostile or broken stream: not retried
-        return Status::success();
-      }
-      bytes = bytes.subspan(step->consumed);
-      if (!step->data.empty() && !onPiece(step->data)) return Status::success();
-    }
-    if (body.done()) return Status::success();
+    if (!consume(body, bytes, onPiece) || body.done()) return Status::success();
     if (!connection.pending()) onDrained();
     auto got = connection.read(buffer_.get(), kReadBufferBytes);
     if (!got) return got.error();
     if (*got == 0) return body.endOfInput();
     bytes = {buffer_.get(), *got};
   }
+}
+
+Status HttpSource::pumpCapture(HttpConnection& connection, HttpBodyDecoder& body,
+                               std::span<const uint8_t> bytes, StreamFeeder& feeder,
+                               const PieceSink& onPiece) {
+  // The merge judges the header while this reader waits (and may wait on a
+  // writer blocked by its output): never on a pump thread that reads others.
+  while (!feeder.headerForwarded()) {
+    if (!consume(body, bytes, onPiece) || body.done()) return Status::success();
+    if (feeder.headerForwarded()) break;
+    auto got = connection.read(buffer_.get(), kReadBufferBytes);
+    if (!got) return got.error();
+    if (*got == 0) return body.endOfInput();
+    bytes = {buffer_.get(), *got};
+  }
+  feeder.flush();
+  feeder.offerBatches(true);
+  Status outcome = Status::success();
+  const BodyPump::Reader reader = [&](uint8_t* buffer, size_t capacity) {
+    bool wantWrite = false;
+    auto got = connection.readNow(buffer, capacity, wantWrite);
+    if (!got) {
+      outcome = got.error();
+      return BodyPump::Step::Done;
+    }
+    if (!*got) {  // drained: what was gathered goes to the merge now
+      feeder.flush();
+      if (feeder.stopped()) return BodyPump::Step::Done;
+      if (feeder.takeFull()) return BodyPump::Step::Pause;
+      return wantWrite ? BodyPump::Step::ReadOnWrite : BodyPump::Step::Read;
+    }
+    if (**got == 0) {
+      outcome = body.endOfInput();
+      return BodyPump::Step::Done;
+    }
+    if (!consume(body, {buffer, **got}, onPiece) || body.done()) return BodyPump::Step::Done;
+    if (!connection.pending()) feeder.flush();
+    if (feeder.stopped()) return BodyPump::Step::Done;
+    return feeder.takeFull() ? BodyPump::Step::Pause : BodyPump::Step::Read;
+  };
+  const bool completed = settings_.pump->run(connection.socketFd(), connection.stopFd(), reader,
+                                             [this](BodyPump::Ticket t) { pumpTicket_ = t; });
+  pumpTicket_ = 0;
+  feeder.offerBatches(false);
+  if (!completed) return makeError(ErrorCode::Network, "stopped");
+  return outcome;
 }
 
 Status HttpSource::exchange(HttpConnection& connection, StreamFeeder& feeder) {
@@ -249,17 +306,16 @@ Status HttpSource::exchange(HttpConnection& connection, StreamFeeder& feeder) {
   // batch) only while more bytes are already there to be read; once the
   // socket is drained they go to the merge at once, so an idle or dying
   // stream never holds records back.
-  return pumpBody(
-      connection, body, bodyStart,
-      [this, &feeder](std::span<const uint8_t> piece) {
-        if (aborted_) return false;
-        if (const Status status = feeder.feedCoalescing(piece, true); !status) {
-          streamError_ = status.error().message;
-          return false;
-        }
-        return !feeder.stopped();
-      },
-      [&feeder] { feeder.flush(); });
+  const PieceSink onPiece = [this, &feeder](std::span<const uint8_t> piece) {
+    if (aborted_) return false;
+    if (const Status status = feeder.feedCoalescing(piece, true); !status) {
+      streamError_ = status.error().message;
+      return false;
+    }
+    return !feeder.stopped();
+  };
+  if (settings_.pump != nullptr) return pumpCapture(connection, body, bodyStart, feeder, onPiece);
+  return pumpBody(connection, body, bodyStart, onPiece, [&feeder] { feeder.flush(); });
 }
 
 int HttpSource::connectTimeoutMs() const {

@@ -20,6 +20,7 @@
 
 #include "capture_window.h"
 #include "clock_offset.h"
+#include "body_pump.h"
 #include "http_body.h"
 #include "http_connection.h"
 #include "http_response_head.h"
@@ -39,6 +40,7 @@ struct HttpSettings {
   Output* output = nullptr;        // told the worker's interface names (pcapng)
   bool wantInterfaces = false;
   CaptureWindow window;  // --since/--until (client clock)
+  BodyPump* pump = nullptr;  // reads capture bodies (else this source's thread does)
 };
 
 class HttpSource : public Source {
@@ -76,6 +78,13 @@ class HttpSource : public Source {
   Status pumpBody(HttpConnection& connection, HttpBodyDecoder& body,
                   std::span<const uint8_t> bytes, const PieceSink& onPiece,
                   const std::function<void()>& onDrained);
+  // The same on settings_.pump: this thread reads until the capture's header
+  // has been judged, then the pump reads on while it waits.
+  Status pumpCapture(HttpConnection& connection, HttpBodyDecoder& body,
+                     std::span<const uint8_t> bytes, StreamFeeder& feeder, const PieceSink& onPiece);
+  // Hands every piece of `bytes` on; false: stop reading (the stream is
+  // broken, then streamError_ says why, or onPiece said stop).
+  bool consume(HttpBodyDecoder& body, std::span<const uint8_t> bytes, const PieceSink& onPiece);
   void onResponse(const HttpResponseHead& head, const HttpConnection& connection);
   std::string statusError() const;
   std::string credentialsHint() const;
@@ -104,6 +113,7 @@ class HttpSource : public Source {
   // stream never fills are never touched (200 idle targets stay small).
   std::unique_ptr<uint8_t[]> buffer_;
   std::atomic<bool> aborted_{false};
+  std::atomic<BodyPump::Ticket> pumpTicket_{0};
   std::atomic<bool> timedOut_{false};
   bool connected_ = false;  // this attempt's TCP (and TLS) connect succeeded
   std::atomic<bool> streaming_{false};  // a 200 pcap body is being read

@@ -30,6 +30,8 @@ size_t MergeHub::addStream(bool live) {
   std::lock_guard<std::mutex> lock(mutex_);
   views_.emplace_back();
   waiting_.push_back(0);
+  offered_.push_back(0);
+  onRoom_.emplace_back();
   headerVerdicts_.emplace_back();
   verdicts_.emplace_back();
   judged_.push_back(false);
@@ -74,17 +76,57 @@ bool MergeHub::onBatch(size_t stream, PacketBatch& batch) {
     }
     if (stop_) return false;
     if (views_[stream].closed) return false;
-    views_[stream].inboxBytes += batch.memoryBytes();
-    inbox_.push_back(Event{Event::Kind::Batch, stream, {}, std::move(batch), nowNs()});
-    if (!spare_.empty()) {
-      batch = std::move(spare_.back());
-      spare_.pop_back();
-    } else {
-      batch = PacketBatch{};
-    }
+    queueLocked(stream, batch);
   }
   writerCv_.notify_one();
   return true;
+}
+
+void MergeHub::queueLocked(size_t stream, PacketBatch& batch) {
+  views_[stream].inboxBytes += batch.memoryBytes();
+  inbox_.push_back(Event{Event::Kind::Batch, stream, {}, std::move(batch), nowNs()});
+  if (!spare_.empty()) {
+    batch = std::move(spare_.back());
+    spare_.pop_back();
+  } else {
+    batch = PacketBatch{};
+  }
+}
+
+void MergeHub::setRoomCallback(size_t stream, std::function<void()> onRoom) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  onRoom_[stream] = std::move(onRoom);
+}
+
+MergeHub::Offer MergeHub::offerBatch(size_t stream, PacketBatch& batch) {
+  Offer offer = Offer::Queued;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stop_ || views_[stream].closed) return Offer::Stop;
+    queueLocked(stream, batch);
+    if (!mayQueue(stream) && !offered_[stream]) {
+      // As a blocked reader: its view is refreshed every round, and the
+      // writer wakes even if it has nothing else to do.
+      offered_[stream] = 1;
+      waiting_[stream] = 1;
+      ++waitingCount_;
+      refreshWanted_ = true;
+      offer = Offer::Full;
+    }
+  }
+  if (offer == Offer::Full) writerCv_.notify_one();
+  return offer;
+}
+
+// Writer thread, lock held: pumped streams that have room again read on.
+void MergeHub::wakeOffered() {
+  for (size_t s = 0; s < offered_.size(); ++s) {
+    if (!offered_[s] || !mayQueue(s)) continue;
+    offered_[s] = 0;
+    waiting_[s] = 0;
+    --waitingCount_;
+    if (onRoom_[s]) onRoom_[s]();
+  }
 }
 
 void MergeHub::onEnd(size_t stream, bool refused) {
@@ -196,7 +238,7 @@ void MergeHub::publish(bool everything) {
     for (size_t s : touched_) publishStream(s);
     if (waitingCount_ > 0) {
       for (size_t s = 0; s < views_.size(); ++s) {
-        if (waiting_[s]) publishStream(s);
+        if (waiting_[s] || offered_[s]) publishStream(s);
       }
     }
   }
@@ -211,6 +253,7 @@ void MergeHub::publish(bool everything) {
   touched_.clear();
   refreshWanted_ = false;
   while (auto spent = merger_.takeSpentBatch()) spare_.push_back(std::move(*spent));
+  if (waitingCount_ > 0) wakeOffered();
   if (anyVerdict || waitingCount_ > 0) readersCv_.notify_all();
 }
 

@@ -32,6 +32,16 @@ class MergeHub {
   Status onHeader(size_t stream, const GlobalHeader& header);
   // Queues `batch` and hands back a spent one in its place (or an empty one).
   bool onBatch(size_t stream, PacketBatch& batch);  // false: stop reading
+  // The same without ever blocking, for a thread that reads many streams
+  // (BodyPump): the batch is always queued. Full: the stream now holds its
+  // share, so read no more of it until `onRoom` (set before) is called, on
+  // the writer's thread, once it has room again.
+  // The writer is not woken for a Queued batch: call wakeWriter() after a
+  // round of offers.
+  enum class Offer { Queued, Full, Stop };
+  Offer offerBatch(size_t stream, PacketBatch& batch);
+  void wakeWriter() { writerCv_.notify_one(); }
+  void setRoomCallback(size_t stream, std::function<void()> onRoom);
   void onEnd(size_t stream, bool refused);          // refused: a 4xx answer
   // A pcapng input's interfaces and statistics, for pcapng output: before
   // the batches whose records name them.
@@ -81,6 +91,8 @@ class MergeHub {
   void publish(bool everything);
   void publishStream(size_t stream);
   bool mayQueue(size_t stream) const;
+  void queueLocked(size_t stream, PacketBatch& batch);
+  void wakeOffered();
 
   mutable std::mutex mutex_;
   std::condition_variable writerCv_;
@@ -91,6 +103,8 @@ class MergeHub {
   std::vector<PacketBatch> spare_;
   std::vector<std::optional<Status>> headerVerdicts_;
   std::vector<char> waiting_;  // a reader blocked by backpressure, by stream
+  std::vector<char> offered_;  // of those, a pumped stream waiting for onRoom
+  std::vector<std::function<void()>> onRoom_;
   size_t waitingCount_ = 0;
   bool refreshWanted_ = false;
   bool pulling_ = false;  // runPulling: readers call in on the writer thread  // a reader blocked

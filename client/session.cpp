@@ -190,6 +190,14 @@ int Session::run() {
   // A worker's history is merged strictly from the start (capture_window.h).
   const auto phases = windowPhases(config_.http.window);
   const bool historyFirst = !phases.empty() && phases.front().history;
+  if (std::any_of(config_.targets.begin(), config_.targets.end(), [](const Target& t) { return t.isUrl(); })) {
+    // Capture bodies are read by a few threads that wait on every socket at
+    // once (a thread per stream woken per packet spent the CPU on context
+    // switches at hundreds of streams); one per core, up to 4.
+    pump_ = std::make_unique<BodyPump>(std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4),
+                                       [hub = hub_.get()] { hub->wakeWriter(); });
+    config_.http.pump = pump_.get();
+  }
   for (const Target& target : config_.targets) {
     const size_t stream = hub_->addStream(target.kind != TargetKind::File && !historyFirst);
     if (target.isUrl()) {

@@ -38,6 +38,7 @@ class Session {
   Config config_;
   std::unique_ptr<Output> output_;
   std::unique_ptr<MergeHub> hub_;
+  std::unique_ptr<BodyPump> pump_;  // outlives the sources that use it
   std::vector<std::unique_ptr<Source>> sources_;
   // Pulled file merges only. Declared after sources_ so that it is destroyed
   // first: its thread may still be reading their files.

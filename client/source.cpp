@@ -35,6 +35,7 @@ Status StreamFeeder::forward(std::span<const uint8_t> bytes, bool stable, bool m
     header->snaplen = decoder_.globalHeader().snaplen;
     if (headerHook_) headerHook_();
     if (Status merged = hub_.onHeader(stream_, *header); !merged) return merged;
+    headerForwarded_ = true;
   }
   forwardInterfaces();
   // Records decoded before a failure are whole and valid: they still go out.
@@ -67,7 +68,15 @@ void StreamFeeder::flush() {
   if (!collector_.hasPackets()) return;
   PacketBatch batch = collector_.takeBatch();
   newestNs_ = std::max(newestNs_, batch.maxTsNs());
-  if (!hub_.onBatch(stream_, batch)) stopped_ = true;
+  if (!offering_) {
+    if (!hub_.onBatch(stream_, batch)) stopped_ = true;
+  } else {
+    switch (hub_.offerBatch(stream_, batch)) {
+      case MergeHub::Offer::Queued: break;
+      case MergeHub::Offer::Full: full_ = true; break;
+      case MergeHub::Offer::Stop: stopped_ = true; break;
+    }
+  }
   collector_.adopt(std::move(batch));  // the hub swapped in a spent batch
 }
 
@@ -78,6 +87,7 @@ void StreamFeeder::reset() {
   decoder_.startKeysAt(keys);
   collector_ = BatchCollector{};
   collector_.setClockOffset(clockOffsetNs_);
+  headerForwarded_ = false;
 }
 
 void Source::fail(const std::string& reason, bool refused) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "capture_decoder.h"
@@ -43,6 +44,13 @@ class StreamFeeder {
   // network reads instead of one each; flush() ends any wait.
   Status feedCoalescing(std::span<const uint8_t> bytes, bool morePending);
   void flush();  // hands any waiting records to the hub
+  // On a thread that reads many streams: flush() offers batches without
+  // blocking (MergeHub::offerBatch), and takeFull() says when the stream
+  // then held its share (read no more until the hub has room).
+  void offerBatches(bool on) { offering_ = on; }
+  bool takeFull() { return std::exchange(full_, false); }
+  // The capture's header has been decoded and judged by the merge.
+  bool headerForwarded() const { return headerForwarded_; }
   // The end of the input: checks it ended cleanly and hands on what a
   // pcapng input kept after its last packet (blocks, statistics).
   Status finish();
@@ -69,6 +77,9 @@ class StreamFeeder {
   CaptureDecoder decoder_;  // pcap or pcapng, by the magic
   BatchCollector collector_;
   bool stopped_ = false;
+  bool offering_ = false;
+  bool full_ = false;
+  bool headerForwarded_ = false;
   std::function<void()> headerHook_;
   uint64_t newestNs_ = 0;
   int64_t clockOffsetNs_ = 0;

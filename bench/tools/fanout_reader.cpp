@@ -44,8 +44,12 @@ uint64_t wallNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-uint32_t le32(const uint8_t* p) { return p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24; }
-uint32_t be32(const uint8_t* p) { return static_cast<uint32_t>(p[0]) << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
+uint32_t le32(const uint8_t* p) {
+  return p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24;
+}
+uint32_t be32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
 
 std::vector<Packet> readAll() {
   std::vector<Packet> packets;
@@ -83,7 +87,9 @@ std::vector<Packet> readAll() {
 
 double pct(std::vector<int64_t>& v, double p) {
   if (v.empty()) return 0.0 / 0.0;
-  return static_cast<double>(v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))]) / 1e6;
+  return static_cast<double>(
+             v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))]) /
+         1e6;
 }
 
 }  // namespace
@@ -119,7 +125,8 @@ int main(int argc, char** argv) {
     latest = std::max(latest, stamps.front());
   }
   const uint64_t steadyFrom = std::max(first + warmupNs, allSending);
-  std::sort(packets.begin(), packets.end(), [](const Packet& a, const Packet& b) { return a.tsNs < b.tsNs; });
+  std::sort(packets.begin(), packets.end(),
+            [](const Packet& a, const Packet& b) { return a.tsNs < b.tsNs; });
   std::vector<int64_t> steady, every, waits, delays;
   for (const Packet& p : packets) {
     // Advance every stream whose next stamp is below this one; pointers only
@@ -142,13 +149,15 @@ int main(int argc, char** argv) {
     delays.push_back(static_cast<int64_t>(p.arrivalNs) - static_cast<int64_t>(allowed));
   }
   for (auto* v : {&steady, &every, &waits, &delays}) std::sort(v->begin(), v->end());
-  std::printf("{\"packets\": %zu, \"steady\": %zu, \"all_sending_ms\": %.1f, ", packets.size(), steady.size(),
-              packets.empty() ? 0.0 : static_cast<double>(allSending - first) / 1e6);
-  std::printf("\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"max\": %.3f, ", pct(steady, .5), pct(steady, .9),
-              pct(steady, .99), steady.empty() ? 0.0 : static_cast<double>(steady.back()) / 1e6);
-  std::printf("\"p99_all\": %.3f, \"wait_p99\": %.3f, \"delay_p50\": %.3f, \"delay_p99\": %.3f, ", pct(every, .99),
-              pct(waits, .99), pct(delays, .5), pct(delays, .99));
-  std::printf("\"delay_max\": %.3f, \"seqs\": {", delays.empty() ? 0.0 : static_cast<double>(delays.back()) / 1e6);
+  std::printf("{\"packets\": %zu, \"steady\": %zu, \"all_sending_ms\": %.1f, ", packets.size(),
+              steady.size(), packets.empty() ? 0.0 : static_cast<double>(allSending - first) / 1e6);
+  std::printf("\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"max\": %.3f, ", pct(steady, .5),
+              pct(steady, .9), pct(steady, .99),
+              steady.empty() ? 0.0 : static_cast<double>(steady.back()) / 1e6);
+  std::printf("\"p99_all\": %.3f, \"wait_p99\": %.3f, \"delay_p50\": %.3f, \"delay_p99\": %.3f, ",
+              pct(every, .99), pct(waits, .99), pct(delays, .5), pct(delays, .99));
+  std::printf("\"delay_max\": %.3f, \"seqs\": {",
+              delays.empty() ? 0.0 : static_cast<double>(delays.back()) / 1e6);
   bool comma = false;
   for (const auto& [seq, n] : seqs) {
     std::printf("%s\"%u\": %llu", comma ? ", " : "", seq, static_cast<unsigned long long>(n));

@@ -73,15 +73,15 @@ std::string globalHeader() {
   std::string h;
   put32(h, 0xa1b2c3d4);
   h.push_back(2), h.push_back(0), h.push_back(4), h.push_back(0);  // version 2.4
-  put32(h, 0), put32(h, 0), put32(h, 262144), put32(h, 113);     // LINUX_SLL
+  put32(h, 0), put32(h, 0), put32(h, 262144), put32(h, 113);       // LINUX_SLL
   return h;
 }
 
 // SLL header, IPv4/UDP 10.S.S.S -> 10.0.0.2 port 9 -> 9, payload = seq.
 std::string record(uint64_t tsNs, uint32_t seq, uint32_t tag) {
   static const uint8_t sll[16] = {0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0};
-  uint8_t ip[28] = {0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-                    0,    9, 0, 9,  0, 12, 0, 0};
+  uint8_t ip[28] = {0x45, 0, 0,  32, 0, 0, 0, 0, 64, 17, 0, 0,  10, 0,
+                    0,    1, 10, 0,  0, 2, 0, 9, 0,  9,  0, 12, 0,  0};
   ip[13] = static_cast<uint8_t>(tag >> 16), ip[14] = static_cast<uint8_t>(tag >> 8);
   ip[15] = static_cast<uint8_t>(tag);
   std::string r;
@@ -234,14 +234,16 @@ class Server {
       auto it = streams_.find(due.fd);
       if (it == streams_.end() || it->second->generation != due.generation) continue;
       Stream& s = *it->second;
-      if (s.count != 0 && s.sent >= s.count) {
-        if (writeOut(s, "0\r\n\r\n")) s.count = 0, s.idle = true;  // done: wait for the close
-        continue;
-      }
       const auto seq = static_cast<uint32_t>(s.sent++);
-      if (!writeOut(s, chunk(record(wallNs(), seq, s.tag)))) continue;
-      const auto next = s.start + std::chrono::duration_cast<Clock::duration>(
-                                      std::chrono::duration<double>(static_cast<double>(s.sent) / s.pps));
+      std::string bytes = chunk(record(wallNs(), seq, s.tag));
+      // The last packet and the end together: the stream ends as soon as it
+      // has nothing more to send, as a worker whose count= is reached.
+      const bool last = s.count != 0 && s.sent >= s.count;
+      if (last) bytes += "0\r\n\r\n";
+      if (!writeOut(s, bytes) || last) continue;  // done: wait for the client to close
+      const auto next =
+          s.start + std::chrono::duration_cast<Clock::duration>(
+                        std::chrono::duration<double>(static_cast<double>(s.sent) / s.pps));
       due_.push({next, s.fd, s.generation});
     }
   }
@@ -261,7 +263,8 @@ int main() {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd, SOMAXCONN) != 0 ||
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      listen(fd, SOMAXCONN) != 0 ||
       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     std::perror("fanout_server");
     return 1;
