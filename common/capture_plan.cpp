@@ -41,7 +41,10 @@ std::optional<AddressKey> addressKey(const std::string& ip) {
 
 std::string names(const std::vector<std::string>& pods) {
   std::string out;
-  for (const std::string& pod : pods) out += (out.empty() ? "" : ", ") + printableText(pod);
+  for (const std::string& pod : pods) {
+    if (!out.empty()) out += ", ";
+    out += printableText(pod);
+  }
   return out;
 }
 

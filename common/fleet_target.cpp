@@ -25,10 +25,6 @@ Error badTarget(std::string_view text, const std::string& why) {
                    "bad target '" + printableText(text, 128) + "': " + why);
 }
 
-std::string quoted(std::string_view text) {
-  return "'" + printableText(text) + "'";
-}
-
 struct KindWord {
   std::string_view word;
   WorkloadKind kind;
@@ -90,20 +86,20 @@ std::optional<std::string> hostNameProblem(std::string_view name) {
   }
   for (const char c : name) {
     if (!isHostNameChar(c)) {
-      return "name " + quoted(name) + " has the invalid character '" + printableText({&c, 1}) +
+      return "name " + quotedText(name) + " has the invalid character '" + printableText({&c, 1}) +
              "' (letters, digits, '-' and '.')";
     }
   }
   while (true) {
     const size_t dot = body.find('.');
     const std::string_view label = body.substr(0, dot);
-    if (label.empty()) return "name " + quoted(name) + " has an empty label";
+    if (label.empty()) return "name " + quotedText(name) + " has an empty label";
     if (label.size() > kMaxDnsLabelBytes) {
-      return "label " + quoted(label) + " is " + std::to_string(label.size()) +
+      return "label " + quotedText(label) + " is " + std::to_string(label.size()) +
              " bytes, longer than " + std::to_string(kMaxDnsLabelBytes);
     }
     if (label.front() == '-' || label.back() == '-') {
-      return "label " + quoted(label) + " starts or ends with '-'";
+      return "label " + quotedText(label) + " starts or ends with '-'";
     }
     if (dot == std::string_view::npos) return std::nullopt;
     body.remove_prefix(dot + 1);
@@ -113,7 +109,8 @@ std::optional<std::string> hostNameProblem(std::string_view name) {
 Result<uint16_t> parsePort(std::string_view digits, std::string_view text) {
   if (digits.empty()) return badTarget(text, "no port after ':'");
   for (const char c : digits) {
-    if (c < '0' || c > '9') return badTarget(text, "port " + quoted(digits) + " is not a number");
+    if (c < '0' || c > '9')
+      return badTarget(text, "port " + quotedText(digits) + " is not a number");
   }
   if (digits.size() > 5 || std::stoul(std::string(digits)) > 65535 ||
       std::stoul(std::string(digits)) == 0) {
@@ -166,7 +163,7 @@ Result<FleetTarget> parseKubernetes(std::string_view text) {
     if (!dnsLabelProblem(first) && !kindOf(first)) {
       target.k8sNamespace = std::string(first);
       what = rest.substr(slash + 1);
-      if (what.empty()) return badTarget(text, "nothing to select after " + quoted(rest));
+      if (what.empty()) return badTarget(text, "nothing to select after " + quotedText(rest));
     }
   }
   const size_t kindSlash = what.find('/');
@@ -174,7 +171,7 @@ Result<FleetTarget> parseKubernetes(std::string_view text) {
     const std::string_view word = what.substr(0, kindSlash);
     if (const auto kind = kindOf(word)) {
       const std::string_view name = what.substr(kindSlash + 1);
-      if (name.empty()) return badTarget(text, "no name after " + quoted(what));
+      if (name.empty()) return badTarget(text, "no name after " + quotedText(what));
       if (auto problem = dnsSubdomainProblem(name)) return badTarget(text, *problem);
       target.workload = *kind;
       target.objectName = std::string(name);

@@ -9,10 +9,6 @@ Error kubectlError(std::string_view what, const std::string& why) {
   return makeError(ErrorCode::InvalidArgument, "kubectl " + std::string(what) + ": " + why);
 }
 
-std::string quotedText(const std::string& text) {
-  return "'" + printableText(text) + "'";
-}
-
 const Json* member(const Json& object, const char* key) {
   if (!object.is_object()) return nullptr;
   const auto it = object.find(key);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ascii.h"
+#include "k8s_names.h"
 #include "result.h"
 
 namespace ddump {
@@ -21,9 +22,6 @@ using Json = nlohmann::json;
 
 // "kubectl WHAT: WHY".
 Error kubectlError(std::string_view what, const std::string& why);
-
-// Untrusted text for a message: quoted, printable, bounded.
-std::string quotedText(const std::string& text);
 
 // The member `key` of an object, or nullptr (operator[] on a const object
 // with a missing key is undefined behaviour in nlohmann::json).
@@ -77,7 +75,10 @@ class Fields {
     // Only the first problem is told: it names the field to look at.
     if (!problem_) {
       std::string name;
-      for (const char* key : path) name += (name.empty() ? "" : ".") + std::string(key);
+      for (const char* key : path) {
+        if (!name.empty()) name += '.';
+        name += key;
+      }
       problem_ = name + " is not " + expected;
     }
     return {};

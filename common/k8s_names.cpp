@@ -16,10 +16,6 @@ bool isAlnum(char c) {
   return isLowerAlnum(c) || (c >= 'A' && c <= 'Z');
 }
 
-std::string quoted(std::string_view text) {
-  return "'" + printableText(text) + "'";
-}
-
 // A byte for a message: the character itself when printable, else its value.
 std::string byteText(char c) {
   if (c > 0x20 && c < 0x7f) return std::string("'") + c + "'";
@@ -29,7 +25,7 @@ std::string byteText(char c) {
 }
 
 std::string tooLong(std::string_view what, std::string_view text, size_t limit) {
-  return std::string(what) + " " + quoted(text) + " is " + std::to_string(text.size()) +
+  return std::string(what) + " " + quotedText(text) + " is " + std::to_string(text.size()) +
          " bytes, longer than " + std::to_string(limit);
 }
 
@@ -41,7 +37,8 @@ std::optional<std::string> rfc1123Problem(std::string_view what, std::string_vie
   if (name.size() > limit) return tooLong(what, name, limit);
   for (const char c : name) {
     if (!isLowerAlnum(c) && c != '-' && !(dots && c == '.')) {
-      return std::string(what) + " " + quoted(name) + " has the invalid character " + byteText(c) +
+      return std::string(what) + " " + quotedText(name) + " has the invalid character " +
+             byteText(c) +
              (dots ? " (lowercase letters, digits, '-' and '.')"
                    : " (lowercase letters, digits and '-')");
     }
@@ -49,7 +46,8 @@ std::optional<std::string> rfc1123Problem(std::string_view what, std::string_vie
   for (size_t i = 0; i < name.size(); ++i) {
     const bool edge = i == 0 || i + 1 == name.size() || name[i - 1] == '.' || name[i + 1] == '.';
     if (edge && !isLowerAlnum(name[i])) {
-      return std::string(what) + " " + quoted(name) + " must start and end with a letter or digit" +
+      return std::string(what) + " " + quotedText(name) +
+             " must start and end with a letter or digit" +
              (dots ? ", as must each part between dots" : "");
     }
   }
@@ -66,12 +64,13 @@ std::optional<std::string> qualifiedNameProblem(std::string_view what, std::stri
   if (name.size() > kMaxLabelNameBytes) return tooLong(what, name, kMaxLabelNameBytes);
   for (const char c : name) {
     if (!isAlnum(c) && c != '-' && c != '_' && c != '.') {
-      return std::string(what) + " " + quoted(name) + " has the invalid character " + byteText(c) +
-             " (letters, digits, '-', '_' and '.')";
+      return std::string(what) + " " + quotedText(name) + " has the invalid character " +
+             byteText(c) + " (letters, digits, '-', '_' and '.')";
     }
   }
   if (!isAlnum(name.front()) || !isAlnum(name.back())) {
-    return std::string(what) + " " + quoted(name) + " must start and end with a letter or digit";
+    return std::string(what) + " " + quotedText(name) +
+           " must start and end with a letter or digit";
   }
   return std::nullopt;
 }
@@ -128,7 +127,7 @@ class SelectorLexer {
 };
 
 std::string shown(const Token& token) {
-  return token.kind == Tok::End ? "the end" : quoted(token.text);
+  return token.kind == Tok::End ? "the end" : quotedText(token.text);
 }
 
 bool endsRequirement(const Token& token) {
@@ -157,7 +156,7 @@ class RequirementReader {
       token = lexer_.next();
       if (endsRequirement(token)) return std::nullopt;  // "key=": the empty value
       if (token.kind != Tok::Ident) {
-        return "expected a value after " + quoted(key) + ", found " + shown(token);
+        return "expected a value after " + quotedText(key) + ", found " + shown(token);
       }
       if (auto problem = labelValueProblem(token.text)) return problem;
       token = lexer_.next();
@@ -166,7 +165,7 @@ class RequirementReader {
     if (token.kind == Tok::Compare) {
       return "operator " + shown(token) + " is not supported (=, ==, !=, in, notin, !)";
     }
-    return "expected an operator (=, ==, !=, in, notin) after " + quoted(key) + ", found " +
+    return "expected an operator (=, ==, !=, in, notin) after " + quotedText(key) + ", found " +
            shown(token);
   }
 
@@ -176,7 +175,7 @@ class RequirementReader {
   std::optional<std::string> valueList(std::string_view key, Token& token) {
     token = lexer_.next();
     if (token.kind != Tok::Open) {
-      return "expected '(' after " + quoted(key) + " in/notin, found " + shown(token);
+      return "expected '(' after " + quotedText(key) + " in/notin, found " + shown(token);
     }
     bool needSeparator = false;
     for (token = lexer_.next(); token.kind != Tok::Close; token = lexer_.next()) {
@@ -186,9 +185,9 @@ class RequirementReader {
       } else if (token.kind == Tok::Comma) {
         needSeparator = false;
       } else if (token.kind == Tok::End) {
-        return "missing ')' after the values of " + quoted(key);
+        return "missing ')' after the values of " + quotedText(key);
       } else {
-        return "expected a value, ',' or ')' in the values of " + quoted(key) + ", found " +
+        return "expected a value, ',' or ')' in the values of " + quotedText(key) + ", found " +
                shown(token);
       }
     }
@@ -200,6 +199,15 @@ class RequirementReader {
 };
 
 }  // namespace
+
+// Appended piece by piece: GCC 12 warns falsely (-Wrestrict, its bug 105329)
+// on "'" + std::string + "'" chains.
+std::string quotedText(std::string_view text) {
+  std::string out = "'";
+  out += printableText(text);
+  out += '\'';
+  return out;
+}
 
 std::optional<std::string> dnsLabelProblem(std::string_view name) {
   return rfc1123Problem("namespace", name, kMaxDnsLabelBytes, false);
@@ -216,9 +224,9 @@ std::optional<std::string> labelKeyProblem(std::string_view key) {
   const std::string_view prefix = key.substr(0, slash);
   const std::string_view name = key.substr(slash + 1);
   if (name.find('/') != std::string_view::npos) {
-    return "label key " + quoted(key) + " has more than one '/'";
+    return "label key " + quotedText(key) + " has more than one '/'";
   }
-  if (prefix.empty()) return "label key " + quoted(key) + " has an empty prefix before '/'";
+  if (prefix.empty()) return "label key " + quotedText(key) + " has an empty prefix before '/'";
   if (auto problem = rfc1123Problem("label key prefix", prefix, kMaxDnsNameBytes, true)) {
     return problem;
   }

@@ -29,6 +29,10 @@ inline constexpr size_t kMaxLabelNameBytes = 63;
 // Longer selectors are refused before they are read.
 inline constexpr size_t kMaxSelectorBytes = 4096;
 
+// Untrusted text for a message: in quotes, printable ASCII, at most 64 bytes
+// of it (printableText, ascii.h).
+std::string quotedText(std::string_view text);
+
 // A namespace's name: an RFC 1123 label, [a-z0-9-], at most 63 bytes,
 // starting and ending with a letter or digit.
 std::optional<std::string> dnsLabelProblem(std::string_view name);

@@ -43,7 +43,8 @@ std::optional<std::string> appendExpression(const Json& expression, size_t i,
     const Json& value = (*values)[v];
     if (!value.is_string()) return field + ".values[" + std::to_string(v) + "] is not a string";
     if (auto problem = labelValueProblem(value.get<std::string>())) return field + ": " + *problem;
-    list += (v == 0 ? "" : ",") + value.get<std::string>();
+    if (v != 0) list += ',';
+    list += value.get<std::string>();
   }
   const bool hasValues = values != nullptr && !values->empty();
   if (op == "In" || op == "NotIn") {
@@ -51,7 +52,7 @@ std::optional<std::string> appendExpression(const Json& expression, size_t i,
     out.push_back(key + (op == "In" ? " in (" : " notin (") + list + ")");
   } else if (op == "Exists" || op == "DoesNotExist") {
     if (hasValues) return field + ": operator " + op + " with values";
-    out.push_back((op == "Exists" ? "" : "!") + key);
+    out.push_back(op == "Exists" ? key : "!" + key);
   } else {
     return field + ": unknown operator " + quotedText(op);
   }
@@ -108,7 +109,10 @@ Result<std::string> selectorOf(std::string_view text) {
                                                          : " has an empty selector"));
     }
     std::string selector;
-    for (const std::string& part : parts) selector += (selector.empty() ? "" : ",") + part;
+    for (const std::string& part : parts) {
+      if (!selector.empty()) selector += ',';
+      selector += part;
+    }
     if (auto problem = selectorProblem(selector)) {
       return kubectlError("workload", context + ": " + *problem);
     }
