@@ -239,6 +239,9 @@ TEST_CASE("selectorOf: a workload's or service's pods as kubectl -l takes them",
       {"daemonset_worker.json", "app.kubernetes.io/name=ddump-worker"},
       {"service_web.json", "app=web"},
       {"service_headless.json", "app.kubernetes.io/name=ddump-worker"},
+      // kubectl's own output (create --dry-run=client -o json).
+      {"kubectl_create_deployment.json", "app=web"},
+      {"kubectl_create_service.json", "app=web"},
   };
   for (const auto& [file, expected] : cases) {
     auto selector = selectorOf(fixture(file));
@@ -317,6 +320,11 @@ TEST_CASE("parseService: a service's name and cluster addresses", "[unit][k8s_an
   auto legacy = parseService(fixture("service_no_selector.json"));
   REQUIRE(legacy.ok());
   CHECK(legacy->clusterIps == std::vector<std::string>{"10.96.44.3"});
+  auto created = parseService(fixture("kubectl_create_service.json"));
+  REQUIRE(created.ok());
+  CHECK(created->name == "web");
+  CHECK(created->namespaceName.empty());
+  CHECK(created->clusterIps.empty());
   auto old = parseService(R"({"kind": "Service", "metadata": {"name": "s"},
       "spec": {"clusterIP": "10.96.0.10"}})");
   REQUIRE(old.ok());

@@ -13,6 +13,11 @@ namespace shop, pods labelled app=web: two running on node-a, one on node-b,
 one unscheduled, one scheduled without an IP yet, one terminating, one on
 node-d, one on the host network of node-c, a finished job's pod. Also fleet targets,
 one a line (fleet_targets.txt), for the fuzz target's seeds.
+
+kubectl_create_*.json are not written here: they are kubectl 1.32's own
+output (typed objects: fields in declaration order), from
+  kubectl create deployment web --image=nginx:1.25 --replicas=3 --dry-run=client -o json
+  kubectl create service clusterip web --tcp=80:8080 --dry-run=client -o json
 Run: /usr/bin/python3 tests/data/k8s/make_fixtures.py"""
 import copy
 import json
