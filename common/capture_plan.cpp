@@ -39,12 +39,15 @@ std::optional<AddressKey> addressKey(const std::string& ip) {
   return std::nullopt;
 }
 
+// At most 8 names, so that a note stays a readable line on a large node.
 std::string names(const std::vector<std::string>& pods) {
+  constexpr size_t kShown = 8;
   std::string out;
-  for (const std::string& pod : pods) {
-    if (!out.empty()) out += ", ";
-    out += printableText(pod);
+  for (size_t i = 0; i < pods.size() && i < kShown; ++i) {
+    if (i != 0) out += ", ";
+    out += printableText(pods[i]);
   }
+  if (pods.size() > kShown) out += " and " + std::to_string(pods.size() - kShown) + " more";
   return out;
 }
 
@@ -151,8 +154,7 @@ void planNode(const std::string& node, const PodSorter::Group& group,
   capture.node = node;
   capture.workerPod = worker->name;
   if (settings.apiServer) {
-    const std::string& ns =
-        worker->namespaceName.empty() ? kWorkerNamespace : worker->namespaceName;
+    const std::string ns = worker->namespaceName.empty() ? kWorkerNamespace : worker->namespaceName;
     capture.url =
         podProxyUrl(*settings.apiServer, ns, worker->name, settings.scheme, settings.port);
   } else {

@@ -239,10 +239,10 @@ TEST_CASE("capture plan: a node's filter stays within the worker's 32 primitives
   plan = planCapture(sixteen, workers, nodes, settings);
   CHECK(plan.captures.empty());
   REQUIRE(plan.notes.size() == 1);
-  CHECK(plan.notes[0].rfind(
-            "k8s:a: node n1: the filter for its 16 pods (32 addresses) has 33 primitives, more "
-            "than the 32 a worker compiles; left out pods p01, p02, ",
-            0) == 0);
+  CHECK(plan.notes[0] ==
+        "k8s:a: node n1: the filter for its 16 pods (32 addresses) has 33 primitives, more than "
+        "the 32 a worker compiles; left out pods p01, p02, p03, p04, p05, p06, p07, p08 and 8 "
+        "more");
   CHECK(plan.fatal ==
         std::optional<std::string>("k8s:a: none of the 16 matching pods can be captured"));
   settings.userFilter.clear();
