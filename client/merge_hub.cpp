@@ -100,21 +100,26 @@ void MergeHub::setRoomCallback(size_t stream, std::function<void()> onRoom) {
 
 MergeHub::Offer MergeHub::offerBatch(size_t stream, PacketBatch& batch) {
   Offer offer = Offer::Queued;
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stop_ || views_[stream].closed) return Offer::Stop;
     queueLocked(stream, batch);
-    if (!mayQueue(stream) && !offered_[stream]) {
+    // Full whenever the stream is past its share, not only the first time:
+    // a resume meant for an earlier Full may start the reader again before
+    // the stream has room, and it must stop again after that one read.
+    if (!mayQueue(stream)) offer = Offer::Full;
+    if (offer == Offer::Full && !offered_[stream]) {
       // As a blocked reader: its view is refreshed every round, and the
       // writer wakes even if it has nothing else to do.
       offered_[stream] = 1;
       waiting_[stream] = 1;
       ++waitingCount_;
       refreshWanted_ = true;
-      offer = Offer::Full;
+      wake = true;
     }
   }
-  if (offer == Offer::Full) writerCv_.notify_one();
+  if (wake) writerCv_.notify_one();
   return offer;
 }
 

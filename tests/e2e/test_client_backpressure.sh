@@ -4,7 +4,9 @@
 # most its share of the merge's queue; the sockets fill and TCP pauses the
 # senders) instead of buffering what they send; once the consumer reads
 # again, every record arrives, once and in order. Eight streams of the same
-# 20 MB capture, so ddump buffering them would hold 160 MB.
+# 20 MB capture, so ddump buffering them would hold 160 MB. And while a fast
+# consumer reads, the streams are paused and resumed many times a second:
+# memory stays as bounded then.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/client_lib.sh"
@@ -80,3 +82,14 @@ assert_eq "$((streams * records))" "$(valid_pcap out.pcap)" "every record of the
 strict_order out.pcap
 assert_contains "$(cat "$(log_err client)")" "$((streams * records)) packets written from $streams targets" "summary"
 pass "reading again delivers all $((streams * records)) records in order, exit 0"
+
+# A consumer that keeps up: the streams outrun the merge's writer, so each is
+# paused and resumed over and over; a stream started again by a resume meant
+# for an earlier pause must stop again, or its queue grows without bound.
+spawn fast /usr/bin/time -f '%M' -o fast.rss "$DDUMP" -w fast.pcap "${urls[@]}"
+wait_exit fast 120 0 || fail "ddump did not finish with a fast consumer"
+fast_kb=$(tail -1 fast.rss)
+note "fast consumer: peak RSS $((fast_kb / 1024)) MiB"
+assert_le "$fast_kb" $((100 * 1024)) "ddump's peak RSS (kB) with a fast consumer ($total bytes streamed)"
+assert_eq "$((streams * records))" "$(pcap_count fast.pcap)" "every record with a fast consumer"
+pass "with a fast consumer the streams stay bounded too: peak RSS $((fast_kb / 1024)) MiB for $((total / 1048576)) MiB streamed"
