@@ -37,6 +37,12 @@ enum LongOnly {
   kUtc,
   kFlowInterval,
   kMaxFlows,
+  kKubectl,
+  kContext,
+  kWorkerScheme,
+  kWorkerPort,
+  kWorkerSelector,
+  kViaApiServer,
 };
 
 uint64_t parseUnsigned(const char* text, const char* flag) {
@@ -151,6 +157,24 @@ void applyOption(int opt, const char* arg, Options& o) {
       o.capture.precision = "nano";
       break;
     case kTargets: o.targetsFile = arg; break;
+    case kKubectl: o.kubectl = arg; break;
+    case kContext: o.context = arg; break;
+    case kWorkerScheme:
+      if (std::string(arg) != "http" && std::string(arg) != "https") {
+        throw UsageError(std::string("--worker-scheme: '") + arg + "' is neither http nor https");
+      }
+      o.workerScheme = arg;
+      break;
+    case kWorkerPort: {
+      const uint64_t port = parseUnsigned(arg, "--worker-port");
+      if (port == 0 || port > 65535) {
+        throw UsageError(std::string("--worker-port: '") + arg + "' is not a port (1-65535)");
+      }
+      o.workerPort = static_cast<uint16_t>(port);
+      break;
+    }
+    case kWorkerSelector: o.workerSelector = arg; break;
+    case kViaApiServer: o.viaApiServer = arg; break;
     case kUser: o.user = arg; break;
     case kCa: o.caFile = arg; break;
     case kCert: o.certFile = arg; break;
@@ -273,6 +297,12 @@ Options parseOptions(int argc, char** argv) {
       {"utc", no_argument, nullptr, kUtc},
       {"flow-interval", required_argument, nullptr, kFlowInterval},
       {"max-flows", required_argument, nullptr, kMaxFlows},
+      {"kubectl", required_argument, nullptr, kKubectl},
+      {"context", required_argument, nullptr, kContext},
+      {"worker-scheme", required_argument, nullptr, kWorkerScheme},
+      {"worker-port", required_argument, nullptr, kWorkerPort},
+      {"worker-selector", required_argument, nullptr, kWorkerSelector},
+      {"via-apiserver", required_argument, nullptr, kViaApiServer},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
@@ -322,6 +352,14 @@ Targets:
                      QUERY sets worker parameters (filter=, interface=, ...)
   HOST[:PORT]        same as http://HOST:PORT/capture ([::1]:PORT for IPv6)
   FILE, -            a pcap file, or stdin: ddump a.pcap b.pcap is a streaming mergecap
+  dns:NAME[:PORT]    every A and AAAA address of NAME, one stream each, labelled
+                     by the address's reverse name (or the address); port 8475
+  k8s:[NAMESPACE/]WHAT
+                     the pods Kubernetes selects, WHAT being pod/NAME, deploy/NAME,
+                     sts/NAME, ds/NAME, svc/NAME or a label selector (app=web,tier!=db):
+                     one stream per node hosting them, from the ddump worker on that
+                     node, filtered to the pods' addresses (and the filter given);
+                     without NAMESPACE/, the kubeconfig context's namespace
 
 Filter expression (pcap-filter(7)), after the targets, as with tcpdump: quoted
 whole ('tcp port 80'), split (tcp port 80) or both ('tcp port' 80). It begins
@@ -342,6 +380,21 @@ Capture (sent to every URL target that does not set it in its query):
 
 Targets from a file:
       --targets FILE      one target per line; '#' comments and blank lines ignored
+
+Kubernetes targets (resolved once at start with your own kubectl, so every
+kubeconfig, context and auth plugin works):
+      --kubectl PATH      the kubectl to run (default: kubectl on PATH)
+      --context NAME      its kubeconfig context (default: the current one)
+      --worker-selector [NS/]SELECTOR
+                          the ddump worker pods (default
+                          ddump/app.kubernetes.io/name=ddump-worker)
+      --worker-scheme http|https, --worker-port N
+                          how a worker is reached on its node's InternalIP (default
+                          https and 8443: the shipped DaemonSet's proxy)
+      --via-apiserver URL reach each worker through the API server's pods/proxy at URL
+                          (e.g. kubectl proxy's http://127.0.0.1:8001) when the nodes
+                          cannot be reached: RBAC is the gate, and every packet crosses
+                          the API server (its CPU and bandwidth; fine for a few pods)
 
 Authentication and TLS:
       --user USER[:PASS]  HTTP basic auth for targets without userinfo; the password

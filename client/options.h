@@ -51,6 +51,13 @@ struct Options {
   std::optional<std::string> trigger;
   std::optional<int64_t> beforeNs;  // --before (default 30 s)
   std::optional<int64_t> afterNs;   // --after (default 10 s)
+  // dns: and k8s: targets (client/fleet_resolver.h)
+  std::string kubectl = "kubectl";            // --kubectl PATH
+  std::optional<std::string> context;         // --context NAME
+  std::optional<std::string> workerScheme;    // --worker-scheme http|https
+  std::optional<uint16_t> workerPort;         // --worker-port N
+  std::optional<std::string> workerSelector;  // --worker-selector [NS/]SELECTOR
+  std::optional<std::string> viaApiServer;    // --via-apiserver URL
   bool quiet = false;
   bool verbose = false;
   bool help = false;

@@ -15,6 +15,7 @@
 #include <functional>
 #include <thread>
 
+#include "fleet_resolver.h"
 #include "log.h"
 #include "progress.h"
 
@@ -69,6 +70,44 @@ void applyCredentials(const Options& options, Target& target) {
 // remotes unless credential.allowUnsafeRemotes is set, and so does ddump,
 // for every http target, loopback included: a name can resolve elsewhere
 // tomorrow, and one simple rule is easier to trust than a list of exceptions.
+// dns: and k8s: targets become worker URLs now, once (fleet_resolver.h).
+std::vector<Target> resolveFleet(const Options& options, const std::string& text) {
+  auto fleet = parseFleetTarget(text);
+  if (!fleet) throw UsageError(fleet.error().message);
+  FleetSettings settings;
+  settings.kubectl = options.kubectl;
+  settings.context = options.context;
+  if (options.workerScheme) {
+    settings.workerScheme = *options.workerScheme == "http" ? WorkerScheme::Http : WorkerScheme::Https;
+  }
+  if (options.workerPort) settings.workerPort = *options.workerPort;
+  if (options.workerSelector) {
+    const std::string& given = *options.workerSelector;
+    const size_t slash = given.find('/');
+    // NS/SELECTOR when the part before '/' is no label key's prefix (no '.' or '=').
+    if (slash != std::string::npos && given.find_first_of(".=") > slash) {
+      settings.workerNamespace = given.substr(0, slash);
+      settings.workerSelector = given.substr(slash + 1);
+    } else {
+      settings.workerSelector = given;
+    }
+  }
+  if (options.viaApiServer) {
+    std::string base = *options.viaApiServer;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    settings.viaApiServer = base;
+  }
+  settings.userFilter = options.capture.filter.value_or("");
+  settings.timeoutSec = std::max(options.connectTimeoutSec * 3, 10.0);
+  std::vector<Target> out;
+  for (ResolvedTarget& resolved : resolveFleetTarget(*fleet, settings)) {
+    resolved.target.label = resolved.label;
+    log::detail(fleet->text + ": " + resolved.target.display() + " (" + resolved.label + ")");
+    out.push_back(std::move(resolved.target));
+  }
+  return out;
+}
+
 void refuseCleartextAuth(const Options& options, const Target& target) {
   if (target.kind != TargetKind::Http || !target.hasUser || options.allowInsecureAuth) return;
   throw ConfigError(target.display() +
@@ -88,11 +127,20 @@ Config buildConfig(const Options& options) {
   }
   if (texts.empty()) throw UsageError("no targets (see ddump --help)");
   bool stdinUsed = false;
+  std::vector<Target> targets;
   for (const auto& text : texts) {
+    if (isFleetTarget(text)) {
+      for (Target& t : resolveFleet(options, text)) targets.push_back(std::move(t));
+      continue;
+    }
     std::error_code ec;
     const bool isFile = std::filesystem::is_regular_file(text, ec) || std::filesystem::is_fifo(text, ec);
     auto parsed = parseTarget(text, isFile);
     if (!parsed) throw UsageError(parsed.error().message);
+    targets.push_back(std::move(*parsed));
+  }
+  for (Target& target : targets) {
+    Target* parsed = &target;
     if (parsed->kind == TargetKind::Stdin) {
       if (stdinUsed) throw UsageError("'-' (stdin) given twice");
       stdinUsed = true;
@@ -148,7 +196,7 @@ std::vector<StreamLabel> Session::streamLabels() const {
   std::vector<uint16_t> ports;
   for (const Target& t : config_.targets) {
     if (t.isUrl()) {
-      hosts.push_back(t.host);
+      hosts.push_back(t.label.empty() ? t.host : t.label);
       ports.push_back(t.port);
     } else {
       hosts.push_back(t.kind == TargetKind::Stdin ? "stdin"

@@ -39,6 +39,10 @@ struct Target {
   std::string path = kDefaultPath;  // percent-encoded (bytes a request line cannot hold too)
   QueryParams query;                // decoded
   std::string file;                 // File: the path
+  // The host's name in outputs (per-target files, pcapng interfaces, text
+  // lines) when the URL's host is not it: a dns: address's reverse name, a
+  // k8s: target's node. Empty: the URL's host.
+  std::string label;
 
   bool isUrl() const { return kind == TargetKind::Http || kind == TargetKind::Https; }
   bool hasParam(std::string_view key) const;

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Fleet targets, end to end with real tools: two "nodes" (network
+# namespaces), each running a real ddump-worker and holding the addresses of
+# its "pods"; a test Kubernetes API server (k8s_api.py) that the real
+# kubectl talks to; dnsmasq answering for the workers' name.
+#   1. k8s:shop/app=web: kubectl finds the pods, their nodes and the workers;
+#      ddump opens one stream per node, filtered to the selected pods'
+#      addresses, so pings of web-1 and web-2 are captured and pings of
+#      api-1 (same node as web-1, not selected) are not; streams labelled by
+#      node (pcapng interface names).
+#   2. k8s:shop/deploy/web and --via-apiserver (kubectl proxy): the same.
+#   3. One-line errors, exit 2: nothing selected, a wrong context, a bad
+#      target, no kubectl.
+#   4. dns:workers.test: one stream per address dnsmasq gives.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/worker_lib.sh"
+source "$(dirname "$0")/client_lib.sh"
+source "$(dirname "$0")/fleet_lib.sh"
+e2e_init
+e2e_require_cmd jq
+fleet_require_kubectl
+DDUMP=$(e2e_bin ddump)
+cd "$E2E_TMP"
+
+ns_create n1
+ns_create n2
+ns_create api
+ns_create dns
+ns_create cl
+ns_lan lan n1=10.213.40.1/24 n2=10.213.40.2/24 api=10.213.40.10/24 dns=10.213.40.53/24 cl=10.213.40.9/24
+# The pods' addresses live on their nodes: web-1 and api-1 on node-a, web-2
+# on node-b.
+ip -n "$(ns_name n1)" addr add 10.213.40.111/24 dev "$(ns_ifname n1 lan)"
+ip -n "$(ns_name n1)" addr add 10.213.40.121/24 dev "$(ns_ifname n1 lan)"
+ip -n "$(ns_name n2)" addr add 10.213.40.112/24 dev "$(ns_ifname n2 lan)"
+
+cat >state.py <<'EOF'
+{
+    "nodes": [
+        {"name": "node-a", "internalIP": "10.213.40.1"},
+        {"name": "node-b", "internalIP": "10.213.40.2"},
+    ],
+    "pods": [
+        {"namespace": "shop", "name": "web-1", "labels": {"app": "web"}, "node": "node-a",
+         "ips": ["10.213.40.111"]},
+        {"namespace": "shop", "name": "web-2", "labels": {"app": "web"}, "node": "node-b",
+         "ips": ["10.213.40.112"]},
+        {"namespace": "shop", "name": "api-1", "labels": {"app": "api"}, "node": "node-a",
+         "ips": ["10.213.40.121"]},
+        {"namespace": "ddump", "name": "ddump-worker-a", "node": "node-a", "hostNetwork": True,
+         "labels": {"app.kubernetes.io/name": "ddump-worker"}, "ports": [8475]},
+        {"namespace": "ddump", "name": "ddump-worker-b", "node": "node-b", "hostNetwork": True,
+         "labels": {"app.kubernetes.io/name": "ddump-worker"}, "ports": [8475]},
+    ],
+    "deployments": [
+        {"namespace": "shop", "name": "web", "matchLabels": {"app": "web"}, "replicas": 2},
+    ],
+}
+EOF
+k8s_api_start state.py api 10.213.40.10
+start_worker n1 w1 --listen 10.213.40.1:8475
+start_worker n2 w2 --listen 10.213.40.2:8475
+
+starts() { grep -c ' capture_start ' "$(log_err "$1")" || true; }
+# capture NAME COUNT TARGET [ARGS...]: ddump in the client namespace until
+# COUNT packets, pinging web-1, api-1 and web-2 (3 each) once both workers
+# stream; the pcap in NAME.pcap.
+capture() {
+    local name=$1 count=$2
+    shift 2
+    local s1 s2
+    s1=$(starts w1) s2=$(starts w2)
+    ns_spawn cl "$name" "$DDUMP" -c "$count" --kubectl "$KUBECTL" -w "$name.pcap" "$@"
+    both() { (( $(starts w1) > s1 && $(starts w2) > s2 )); }
+    wait_for 20 both || fail "$name: the workers did not both start a capture: $(cat "$(log_err "$name")")"
+    local ip
+    for ip in 10.213.40.111 10.213.40.121 10.213.40.112; do
+        ns_ping cl "$ip" 3 || fail "no ping reply from $ip"
+    done
+    wait_exit "$name" 20 0 || fail "$name did not end after $count packets: $(cat "$(log_err "$name")")"
+}
+# hosts_of FILE: "ADDRESS COUNT" per pod address seen in echo requests
+requests_to() { tcpdump -nr "$1" 2>/dev/null | grep -c "> $2: ICMP echo request" || true; }
+
+# 1. A label selector: web-1 (node-a) and web-2 (node-b), not api-1.
+capture sel 12 'k8s:shop/app=web' --worker-scheme http --worker-port 8475 -F pcapng icmp
+assert_eq 12 "$(pcap_count sel.pcap)" "packets"
+assert_eq 3 "$(requests_to sel.pcap 10.213.40.111)" "echo requests to web-1"
+assert_eq 3 "$(requests_to sel.pcap 10.213.40.112)" "echo requests to web-2"
+assert_eq 0 "$(requests_to sel.pcap 10.213.40.121)" "echo requests to api-1 (not selected)"
+names=$(tshark -r sel.pcap -T fields -e frame.interface_name 2>/dev/null | sed 's/:.*//' | sort | uniq -c |
+    awk '{print $2 "=" $1}' | tr '\n' ' ')
+assert_eq "node-a=6 node-b=6 " "$names" "packets per node (pcapng interface names)"
+err=$(cat "$(log_err sel)")
+assert_contains "$err" "filter=%28host%2010.213.40.111%29%20and%20%28icmp%29" "node-a's stream asks for web-1's address and the filter"
+assert_contains "$err" "12 packets written from 2 targets" "summary"
+pass "k8s:shop/app=web: one stream per node, web-1 and web-2 captured, api-1 not; labelled node-a/node-b"
+
+# 2. A Deployment, through kubectl proxy and the pods/proxy subresource.
+k8s_proxy_start cl
+capture via 12 'k8s:shop/deploy/web' --worker-scheme http --worker-port 8475 \
+    --via-apiserver "http://127.0.0.1:$K8S_PROXY_PORT" icmp
+assert_eq 3 "$(requests_to via.pcap 10.213.40.111)" "echo requests to web-1 via the API server"
+assert_eq 3 "$(requests_to via.pcap 10.213.40.112)" "echo requests to web-2 via the API server"
+assert_eq 0 "$(requests_to via.pcap 10.213.40.121)" "echo requests to api-1 via the API server"
+assert_contains "$(cat "$(log_err via)")" "/api/v1/namespaces/ddump/pods/http:ddump-worker-a:8475/proxy/capture" "worker URL"
+pass "k8s:shop/deploy/web --via-apiserver (kubectl proxy): the same packets through pods/proxy"
+
+# 3. Errors: one line, exit 2.
+refuse() {  # NAME WANT ARGS...
+    local name=$1 want=$2
+    shift 2
+    ns_spawn cl "$name" "$DDUMP" -c 1 --kubectl "$KUBECTL" "$@"
+    wait_exit "$name" 30 2 || fail "$name: ddump did not exit"
+    local err
+    err=$(cat "$(log_err "$name")")
+    assert_contains "$err" "$want" "$name's error"
+    assert_eq 1 "$(wc -l <"$(log_err "$name")")" "$name: one line"
+    assert_eq 0 "$(stat -c %s "$(log_out "$name")")" "$name: nothing on stdout"
+}
+refuse none "k8s:shop/app=nothing: no pods match" 'k8s:shop/app=nothing'
+refuse ctx "Unauthorized" --context "$K8S_WRONG_CONTEXT" 'k8s:shop/app=web'
+refuse bad "bad target 'k8s:shop/app=(': " 'k8s:shop/app=('
+refuse nokubectl "cannot run '/nonexistent/kubectl'" 'k8s:shop/app=web' --kubectl /nonexistent/kubectl
+pass "nothing selected, a wrong context, a bad selector, no kubectl: one line each, exit 2"
+
+# 4. dns:workers.test: both workers' addresses.
+mkdir zone
+dns_start dns "$E2E_TMP/zone"
+dns_client cl 10.213.40.53
+dns_set workers.test 10.213.40.1 10.213.40.2
+s1=$(starts w1) s2=$(starts w2)
+ns_spawn cl dnsrun "$DDUMP" -c 8 -w dns.pcap -v dns:workers.test 'icmp and host 10.213.40.9'
+both() { (( $(starts w1) > s1 && $(starts w2) > s2 )); }
+wait_for 20 both || fail "dns: the workers did not both start a capture: $(cat "$(log_err dnsrun)")"
+ns_ping cl 10.213.40.1 2 || fail "no ping reply from 10.213.40.1"
+ns_ping cl 10.213.40.2 2 || fail "no ping reply from 10.213.40.2"
+wait_exit dnsrun 20 0 || fail "dns: ddump did not end: $(cat "$(log_err dnsrun)")"
+err=$(cat "$(log_err dnsrun)")
+assert_contains "$err" "dns:workers.test: http://10.213.40.1:8475/capture" "first address"
+assert_contains "$err" "dns:workers.test: http://10.213.40.2:8475/capture" "second address"
+assert_eq 2 "$(requests_to dns.pcap 10.213.40.1)" "echo requests to the first worker"
+assert_eq 2 "$(requests_to dns.pcap 10.213.40.2)" "echo requests to the second worker"
+pass "dns:workers.test: a stream per address dnsmasq gave, 8 packets from both"
