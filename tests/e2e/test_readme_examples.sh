@@ -62,6 +62,11 @@
 #     and the ddump line as written against it, on a workers.txt as the
 #     kubectl jsonpath line prints it; test_deploy_files.sh renders the
 #     kustomization. No cluster here for kubectl apply and get pods.
+#   the Targets by name block (dns:, k8s:, kubectl proxy, --via-apiserver):
+#     need a cluster's DNS and API server; test_client_fleet_targets.sh runs
+#     the same kinds of target (a selector, a Deployment through kubectl
+#     proxy and --via-apiserver, a dns: name) against real workers in two
+#     node namespaces, a test API server with the real kubectl, and dnsmasq.
 #
 # Trust for `https://NAME:8443` without --ca comes from the user's
 # environment: ddump uses OpenSSL's default verify paths
@@ -141,6 +146,10 @@ NOT_RUN=(
     'kubectl -n ddump get pods -l app.kubernetes.io/name=ddump-worker \'
     '  -o jsonpath='\''{range .items[*]}https://{.status.hostIP}:8443{"\n"}{end}'\'' > workers.txt'
     "ddump --ca ca.crt --cert me.crt --key me.key --targets workers.txt 'port 53' | tcpdump -nr -"
+    "ddump dns:workers.example.internal 'port 53' | tcpdump -nr -     # every address of the name, on :8475"
+    "ddump --ca ca.crt --cert me.crt --key me.key k8s:shop/app=checkout 'port 8080' | tcpdump -nr -"
+    'kubectl proxy --port 8001 &    # when the nodes'"'"' addresses cannot be reached from here'
+    'ddump --via-apiserver http://127.0.0.1:8001 k8s:shop/deploy/web -F pcapng -w web.pcapng'
 )
 
 for line in "${RUN[@]}" "${NOT_RUN[@]}"; do
