@@ -179,7 +179,7 @@ std::vector<ResolvedTarget> resolveDns(const FleetTarget& fleet) {
   for (const auto& [address, label] : named) {
     const std::string url =
         "http://" + bracketed(address) + ":" + std::to_string(fleet.port) + kDefaultPath;
-    out.push_back({urlTarget(url), label});
+    out.push_back({urlTarget(url), label, {}});
   }
   return out;
 }
@@ -233,7 +233,9 @@ std::vector<ResolvedTarget> resolveKubernetes(const FleetTarget& fleet,
     std::string pods;
     for (const std::string& pod : capture.pods) pods += (pods.empty() ? "" : ", ") + pod;
     log::detail(fleet.text + ": node " + capture.node + " (" + capture.workerPod + "): " + pods);
-    out.push_back({std::move(target), capture.node});
+    std::vector<NameRecord> names;
+    for (const PodAddress& a : capture.addresses) names.push_back({a.ip, a.pod});
+    out.push_back({std::move(target), capture.node, std::move(names)});
   }
   return out;
 }

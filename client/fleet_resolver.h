@@ -19,6 +19,7 @@
 
 #include "capture_plan.h"
 #include "fleet_target.h"
+#include "pcapng_names.h"
 #include "target.h"
 
 namespace ddump {
@@ -37,7 +38,8 @@ struct FleetSettings {
 
 struct ResolvedTarget {
   Target target;
-  std::string label;  // host name in outputs: the reverse name, address or node
+  std::string label;              // host name in outputs: the reverse name, address or node
+  std::vector<NameRecord> names;  // k8s: its pods' addresses and names (pcapng's NRB)
 };
 
 std::vector<ResolvedTarget> resolveFleetTarget(const FleetTarget& fleet,

@@ -200,6 +200,8 @@ class CaptureFile {
     } else {
       ng_.appendSectionHeader({"ddump 0.1.0", owner_.sectionComment(), ""});
       ng_.allowMixedLinkTypes();  // only pcapng inputs or mixed targets make use of it
+      // Names ddump learnt (a k8s: target's pods), for every file.
+      if (!owner_.nameBlock_.empty()) ng_.appendRawBlock(owner_.nameBlock_);
     }
     size_ = pendingSize();
     return flush();  // a new file is a valid (empty) capture at once

@@ -28,6 +28,7 @@
 #include "interface_cap.h"
 #include "merger.h"
 #include "pcap_format.h"
+#include "pcapng_names.h"
 #include "record_buffer.h"
 #include "rotation.h"
 #include "summary_output.h"
@@ -87,6 +88,11 @@ class Output {
   bool keepsOrigins() const { return config_.format != OutputFormat::Pcap; }
   // Before the run: the packet to annotate (pcapng), once.
   void setPacketComment(PacketComment comment) { comment_ = std::move(comment); }
+  // pcapng: an NRB naming these addresses, after each section header.
+  // Before the first write.
+  void setNameRecords(const std::vector<NameRecord>& records) {
+    nameBlock_ = encodeNameResolutionBlock(records);
+  }
   // The comment for this record, the first time it is written; else empty.
   std::string commentFor(size_t stream, uint64_t tsNs, std::span<const uint8_t> data);
 
@@ -145,6 +151,7 @@ class Output {
   std::vector<std::map<uint32_t, InputIdb>> inputs_;  // pcapng inputs' interfaces by key
   std::vector<std::optional<Precision>> precisions_;
   std::optional<PacketComment> comment_;  // the writer thread's
+  std::vector<uint8_t> nameBlock_;        // setNameRecords's NRB, or empty
   std::vector<std::string> comments_;     // write()'s, kept for reuse
   // The writer thread's: which interface indexes of each stream have
   // interfaces of their own, in every file (rotated or per target) alike.

@@ -71,7 +71,8 @@ void applyCredentials(const Options& options, Target& target) {
 // for every http target, loopback included: a name can resolve elsewhere
 // tomorrow, and one simple rule is easier to trust than a list of exceptions.
 // dns: and k8s: targets become worker URLs now, once (fleet_resolver.h).
-std::vector<Target> resolveFleet(const Options& options, const std::string& text) {
+std::vector<Target> resolveFleet(const Options& options, const std::string& text,
+                                 std::vector<NameRecord>& names) {
   auto fleet = parseFleetTarget(text);
   if (!fleet) throw UsageError(fleet.error().message);
   FleetSettings settings;
@@ -102,6 +103,7 @@ std::vector<Target> resolveFleet(const Options& options, const std::string& text
   std::vector<Target> out;
   for (ResolvedTarget& resolved : resolveFleetTarget(*fleet, settings)) {
     resolved.target.label = resolved.label;
+    names.insert(names.end(), resolved.names.begin(), resolved.names.end());
     log::detail(fleet->text + ": " + resolved.target.display() + " (" + resolved.label + ")");
     out.push_back(std::move(resolved.target));
   }
@@ -130,7 +132,7 @@ Config buildConfig(const Options& options) {
   std::vector<Target> targets;
   for (const auto& text : texts) {
     if (isFleetTarget(text)) {
-      for (Target& t : resolveFleet(options, text)) targets.push_back(std::move(t));
+      for (Target& t : resolveFleet(options, text, config.names)) targets.push_back(std::move(t));
       continue;
     }
     std::error_code ec;
@@ -233,6 +235,7 @@ int Session::run() {
   output_ = std::make_unique<Output>(o.output, streamLabels());
   config_.http.output = output_.get();
   if (config_.trigger) output_->setPacketComment(*config_.trigger);
+  if (!config_.names.empty()) output_->setNameRecords(config_.names);
   hub_ = std::make_unique<MergeHub>(mergerOptions, limit, *output_);
 
   // A worker's history is merged strictly from the start (capture_window.h).

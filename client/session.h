@@ -19,6 +19,7 @@ struct Config {
   std::vector<Target> targets;
   HttpSettings http;
   std::optional<PacketComment> trigger;  // --trigger's match, noted in pcapng output
+  std::vector<NameRecord> names;         // addresses named by k8s: targets (pcapng's NRB)
 };
 
 // Throws UsageError / ConfigError (start-up only).

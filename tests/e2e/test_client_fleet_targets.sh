@@ -7,7 +7,7 @@
 #      ddump opens one stream per node, filtered to the selected pods'
 #      addresses, so pings of web-1 and web-2 are captured and pings of
 #      api-1 (same node as web-1, not selected) are not; streams labelled by
-#      node (pcapng interface names).
+#      node (pcapng interface names), the pods' addresses named in an NRB.
 #   2. k8s:shop/deploy/web and --via-apiserver (kubectl proxy): the same.
 #   3. One-line errors, exit 2: nothing selected, a wrong context, a bad
 #      target, no kubectl.
@@ -92,10 +92,15 @@ assert_eq 0 "$(requests_to sel.pcap 10.213.40.121)" "echo requests to api-1 (not
 names=$(tshark -r sel.pcap -T fields -e frame.interface_name 2>/dev/null | sed 's/:.*//' | sort | uniq -c |
     awk '{print $2 "=" $1}' | tr '\n' ' ')
 assert_eq "node-a=6 node-b=6 " "$names" "packets per node (pcapng interface names)"
+# The pods' names, from the NRB ddump writes: tshark shows them for their
+# addresses (-N n: names from the capture, no lookups).
+named=$(tshark -r sel.pcap -N n -Y 'icmp.type == 8' -T fields -e ip.dst_host 2>/dev/null | sort | uniq -c |
+    awk '{print $2 "=" $1}' | tr '\n' ' ')
+assert_eq "web-1=3 web-2=3 " "$named" "echo requests by the destination's name"
 err=$(cat "$(log_err sel)")
 assert_contains "$err" "filter=%28host%2010.213.40.111%29%20and%20%28icmp%29" "node-a's stream asks for web-1's address and the filter"
 assert_contains "$err" "12 packets written from 2 targets" "summary"
-pass "k8s:shop/app=web: one stream per node, web-1 and web-2 captured, api-1 not; labelled node-a/node-b"
+pass "k8s:shop/app=web: one stream per node, web-1 and web-2 captured, api-1 not; labelled node-a/node-b, pods named in an NRB"
 
 # 2. A Deployment, through kubectl proxy and the pods/proxy subresource.
 k8s_proxy_start cl
