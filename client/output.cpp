@@ -370,6 +370,11 @@ Output::Output(OutputConfig config, std::vector<StreamLabel> labels)
 
 Output::~Output() = default;
 
+void Output::setNameRecords(const std::vector<NameRecord>& records) {
+  nameBlock_ = encodeNameResolutionBlock(records);
+  if (summary_) summary_->setNameRecords(records);
+}
+
 void Output::setInterfaces(size_t stream, std::map<uint32_t, std::string> names) {
   std::lock_guard<std::mutex> lock(mutex_);
   interfaces_[stream] = std::move(names);

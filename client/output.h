@@ -90,9 +90,8 @@ class Output {
   void setPacketComment(PacketComment comment) { comment_ = std::move(comment); }
   // pcapng: an NRB naming these addresses, after each section header.
   // Before the first write.
-  void setNameRecords(const std::vector<NameRecord>& records) {
-    nameBlock_ = encodeNameResolutionBlock(records);
-  }
+  // Text, ndjson and flows show those packets under the name.
+  void setNameRecords(const std::vector<NameRecord>& records);
   // The comment for this record, the first time it is written; else empty.
   std::string commentFor(size_t stream, uint64_t tsNs, std::span<const uint8_t> data);
 

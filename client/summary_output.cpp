@@ -1,5 +1,7 @@
 #include "summary_output.h"
 
+#include <arpa/inet.h>
+
 #include "output.h"
 #include "packet_fields.h"
 #include "packet_json.h"
@@ -25,6 +27,28 @@ SummaryOutput::SummaryOutput(const Output& owner, SummaryConfig config)
 }
 
 SummaryOutput::~SummaryOutput() = default;
+
+void SummaryOutput::setNameRecords(const std::vector<NameRecord>& records) {
+  for (const NameRecord& r : records) {
+    uint8_t address[16];
+    if (inet_pton(AF_INET, r.address.c_str(), address) == 1) {
+      podHosts_.emplace(std::string(reinterpret_cast<const char*>(address), 4), hostId(r.name));
+    } else if (inet_pton(AF_INET6, r.address.c_str(), address) == 1) {
+      podHosts_.emplace(std::string(reinterpret_cast<const char*>(address), 16), hostId(r.name));
+    }
+  }
+}
+
+uint32_t SummaryOutput::hostOf(const Names& names, const PacketFields& fields) const {
+  if (podHosts_.empty() || (fields.ipVersion != 4 && fields.ipVersion != 6)) return names.host;
+  const size_t bytes = fields.ipVersion == 4 ? 4 : 16;
+  for (const auto* address : {&fields.ipSrc, &fields.ipDst}) {
+    const auto found =
+        podHosts_.find(std::string(reinterpret_cast<const char*>(address->data()), bytes));
+    if (found != podHosts_.end()) return found->second;
+  }
+  return names.host;
+}
 
 uint32_t SummaryOutput::hostId(const std::string& name) {
   const auto [it, added] = hostIds_.emplace(name, static_cast<uint32_t>(hosts_.size()));
@@ -71,16 +95,19 @@ void SummaryOutput::add(const RecordSource& source, uint64_t tsNs, const RecordH
                         std::span<const uint8_t> data) {
   const Names& names = namesOf(source, data);
   switch (config_.kind) {
-    case SummaryKind::Text:
-      appendTextLine(out_, tsNs, hosts_[names.host], names.interface,
+    case SummaryKind::Text: {
+      const uint32_t host =
+          podHosts_.empty() ? names.host : hostOf(names, dissectPacket(source.linkType, data));
+      appendTextLine(out_, tsNs, hosts_[host], names.interface,
                      directionWord(source.linkType, data, source.flags),
                      summarizePacket(source.linkType, data, record.len), config_.style);
       break;
+    }
     case SummaryKind::Ndjson: {
       const PacketFields fields = dissectPacket(source.linkType, data);
       PacketMeta meta;
       meta.tsNs = tsNs;
-      meta.host = hosts_[names.host];
+      meta.host = hosts_[hostOf(names, fields)];
       meta.interface = names.interface;
       meta.direction = packetDirection(fields, source.flags);
       meta.len = record.len;
@@ -91,7 +118,8 @@ void SummaryOutput::add(const RecordSource& source, uint64_t tsNs, const RecordH
     case SummaryKind::Flows: {
       const PacketFields fields = dissectPacket(source.linkType, data);
       FlowKey key;
-      if (flowKeyOf(fields, names.host, key)) flows_->add(key, tsNs, record.len, fields.tcpFlags);
+      if (flowKeyOf(fields, hostOf(names, fields), key))
+        flows_->add(key, tsNs, record.len, fields.tcpFlags);
       break;
     }
   }

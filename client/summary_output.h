@@ -22,7 +22,9 @@
 
 #include "flow_table.h"
 #include "merger.h"
+#include "packet_fields.h"
 #include "pcap_format.h"
+#include "pcapng_names.h"
 #include "text_line.h"
 
 namespace ddump {
@@ -51,6 +53,9 @@ class SummaryOutput {
   // What add() and finish() produced since the last call; the caller writes it.
   std::string& pending() { return out_; }
   uint64_t flowsEvicted() const { return flows_ ? flows_->evicted() : 0; }
+  // Packets of these addresses are shown under the name (a k8s: target's
+  // pods) instead of their stream's host.
+  void setNameRecords(const std::vector<NameRecord>& records);
 
  private:
   struct Names {
@@ -58,12 +63,17 @@ class SummaryOutput {
     std::string interface;
   };
   const Names& namesOf(const RecordSource& source, std::span<const uint8_t> data);
+  // The host a packet is shown under: a named pod's (source, else
+  // destination address), else its stream's.
+  uint32_t hostOf(const Names& names, const PacketFields& fields) const;
   uint32_t hostId(const std::string& name);
 
   const Output& owner_;
   SummaryConfig config_;
   std::string out_;
   std::vector<std::string> hosts_;
+  // Addresses (IPv4 in 4 bytes, IPv6 in 16) to the host id of their pod.
+  std::unordered_map<std::string, uint32_t> podHosts_;
   std::unordered_map<std::string, uint32_t> hostIds_;
   // (stream, input interface key or SLL2 index | 1 << 32, or 1 << 33: none)
   std::map<std::pair<uint32_t, uint64_t>, Names> names_;

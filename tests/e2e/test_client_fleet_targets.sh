@@ -7,7 +7,8 @@
 #      ddump opens one stream per node, filtered to the selected pods'
 #      addresses, so pings of web-1 and web-2 are captured and pings of
 #      api-1 (same node as web-1, not selected) are not; streams labelled by
-#      node (pcapng interface names), the pods' addresses named in an NRB.
+#      node (pcapng interface names), the pods' addresses named in an NRB;
+#      in NDJSON each packet's host is its pod.
 #   2. k8s:shop/deploy/web and --via-apiserver (kubectl proxy): the same.
 #   3. One-line errors, exit 2: nothing selected, a wrong context, a bad
 #      target, no kubectl.
@@ -101,6 +102,12 @@ err=$(cat "$(log_err sel)")
 assert_contains "$err" "filter=%28host%2010.213.40.111%29%20and%20%28icmp%29" "node-a's stream asks for web-1's address and the filter"
 assert_contains "$err" "12 packets written from 2 targets" "summary"
 pass "k8s:shop/app=web: one stream per node, web-1 and web-2 captured, api-1 not; labelled node-a/node-b, pods named in an NRB"
+
+# NDJSON: each packet under its pod's name (its source, else destination).
+capture nd 12 'k8s:shop/app=web' --worker-scheme http --worker-port 8475 -T ndjson icmp
+hosts=$(jq -r .host nd.pcap | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
+assert_eq "web-1=6 web-2=6 " "$hosts" "ndjson host fields"
+pass "-T ndjson: every packet's host is its pod (web-1 6, web-2 6)"
 
 # 2. A Deployment, through kubectl proxy and the pods/proxy subresource.
 k8s_proxy_start cl
