@@ -26,4 +26,15 @@ inline std::string printableText(std::string_view text, size_t limit = 64) {
   return out;
 }
 
+// True when `text` starts with `prefix` in either case (`prefix` in lower
+// case): URL schemes and target kinds are case-insensitive (RFC 3986 3.1).
+inline bool startsWithNoCase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    const char c = text[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != prefix[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace ddump

@@ -11,14 +11,6 @@ namespace {
 constexpr std::string_view kDnsPrefix = "dns:";
 constexpr std::string_view kK8sPrefix = "k8s:";
 
-bool startsWithNoCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
-  }
-  return true;
-}
-
 // One line whatever the text holds: printable ASCII, bounded.
 Error badTarget(std::string_view text, const std::string& why) {
   return makeError(ErrorCode::InvalidArgument,

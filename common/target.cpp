@@ -8,14 +8,6 @@
 namespace ddump {
 namespace {
 
-bool startsWithNoCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
-  }
-  return true;
-}
-
 // One line whatever the text holds (a --targets line or a word may carry
 // control bytes): every byte outside printable ASCII is shown as '?'.
 Error badTarget(std::string_view text, const std::string& why) {

@@ -12,16 +12,16 @@
 
 #include "capture_plan.h"
 
+#include "test_support.h"
+
 using namespace ddump;
 
 namespace {
 
 std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(DDUMP_TEST_DATA_DIR) + "/k8s/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string text = test::readText("k8s/" + name);
+  REQUIRE(!text.empty());
+  return text;
 }
 
 struct Cluster {

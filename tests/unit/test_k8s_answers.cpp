@@ -11,16 +11,16 @@
 #include "k8s_answers.h"
 #include "workload_selector.h"
 
+#include "test_support.h"
+
 using namespace ddump;
 
 namespace {
 
 std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(DDUMP_TEST_DATA_DIR) + "/k8s/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string text = test::readText("k8s/" + name);
+  REQUIRE(!text.empty());
+  return text;
 }
 
 std::vector<std::string> fixtureLines(const std::string& name) {

@@ -22,6 +22,12 @@ inline std::vector<uint8_t> readFile(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// A fixture under tests/data as text (empty when it cannot be read).
+inline std::string readText(const std::string& name) {
+  const std::vector<uint8_t> bytes = readFile(dataPath(name));
+  return {bytes.begin(), bytes.end()};
+}
+
 struct DecodedPacket {
   RecordHeader header;
   std::vector<uint8_t> data;
