@@ -86,8 +86,16 @@ pass "reading again delivers all $((streams * records)) records in order, exit 0
 # A consumer that keeps up: the streams outrun the merge's writer, so each is
 # paused and resumed over and over; a stream started again by a resume meant
 # for an earlier pause must stop again, or its queue grows without bound.
-spawn fast /usr/bin/time -f '%M' -o fast.rss "$DDUMP" -w fast.pcap "${urls[@]}"
-wait_exit fast 120 0 || fail "ddump did not finish with a fast consumer"
+# Its peak RSS from getrusage (ru_maxrss, kB) once it has exited.
+cat >peak.py <<'PY'
+import resource, subprocess, sys
+code = subprocess.call(sys.argv[2:])
+with open(sys.argv[1], "w") as f:
+    print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=f)
+sys.exit(code)
+PY
+spawn fast "$E2E_PYTHON" peak.py fast.rss "$DDUMP" -w fast.pcap "${urls[@]}"
+wait_exit fast 120 0 || fail "ddump did not finish with a fast consumer: $(cat "$(log_err fast)")"
 fast_kb=$(tail -1 fast.rss)
 note "fast consumer: peak RSS $((fast_kb / 1024)) MiB"
 assert_le "$fast_kb" $((100 * 1024)) "ddump's peak RSS (kB) with a fast consumer ($total bytes streamed)"
