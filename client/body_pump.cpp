@@ -134,18 +134,25 @@ void BodyPump::onReady(Loop& loop, Entry& entry, uint8_t* buffer) {
   }
 }
 
+BodyPump::Entry* BodyPump::find(Loop& loop, Ticket ticket) {
+  std::lock_guard<std::mutex> lock(loop.mutex);
+  const auto it = loop.entries.find(ticket);
+  return it == loop.entries.end() ? nullptr : it->second;
+}
+
 void BodyPump::applyResumes(Loop& loop, uint8_t* buffer) {
   eventfd_t ignored = 0;
   (void)::eventfd_read(loop.wake.get(), &ignored);
-  std::vector<Entry*> resumed;
+  std::vector<Ticket> tickets;
   {
     std::lock_guard<std::mutex> lock(loop.mutex);
-    for (Ticket t : loop.resumes) {
-      if (auto it = loop.entries.find(t); it != loop.entries.end()) resumed.push_back(it->second);
-    }
-    loop.resumes.clear();
+    tickets.swap(loop.resumes);
   }
-  for (Entry* entry : resumed) {
+  for (Ticket t : tickets) {
+    // Looked up for each: a ticket resumed twice, or one whose body ended
+    // in an earlier read here, is gone, and so is its owner's entry.
+    Entry* entry = find(loop, t);
+    if (entry == nullptr) continue;
     watch(loop, *entry, EPOLLIN);
     onReady(loop, *entry, buffer);  // bytes may already wait in the socket's buffer
   }
@@ -167,13 +174,8 @@ void BodyPump::runLoop(Loop& loop) {
         applyResumes(loop, buffer.data());
         continue;
       }
-      Entry* entry = nullptr;
-      {
-        std::lock_guard<std::mutex> lock(loop.mutex);
-        auto it = loop.entries.find(data & ~kStopBit);
-        if (it != loop.entries.end()) entry = it->second;
-      }
       // Gone already (an earlier event of this round finished it).
+      Entry* entry = find(loop, data & ~kStopBit);
       if (entry == nullptr) continue;
       if (data & kStopBit) {
         finish(loop, *entry, false);

@@ -84,6 +84,8 @@ class BodyPump {
   };
 
   void runLoop(Loop& loop);
+  // The entry of `ticket`, or nullptr once its body has ended.
+  static Entry* find(Loop& loop, Ticket ticket);
   void onReady(Loop& loop, Entry& entry, uint8_t* buffer);
   void applyResumes(Loop& loop, uint8_t* buffer);
   void finish(Loop& loop, Entry& entry, bool completed);
