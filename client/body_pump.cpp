@@ -99,6 +99,7 @@ void BodyPump::resume(Ticket ticket) {
 }
 
 void BodyPump::watch(Loop& loop, Entry& entry, uint32_t events) {
+  entry.events = events;
   epoll_event e{};
   e.events = events;
   e.data.u64 = entry.ticket;
@@ -121,7 +122,9 @@ void BodyPump::finish(Loop& loop, Entry& entry, bool completed) {
 void BodyPump::onReady(Loop& loop, Entry& entry, uint8_t* buffer) {
   switch ((*entry.reader)(buffer, kBufferBytes)) {
     case Step::Read:
-      break;  // level-triggered: still watched for input
+      // Level-triggered: still watched for input (again, after a TLS write wait).
+      if (entry.events != EPOLLIN) watch(loop, entry, EPOLLIN);
+      break;
     case Step::ReadOnWrite:
       watch(loop, entry, EPOLLOUT);
       break;

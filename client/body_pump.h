@@ -68,6 +68,7 @@ class BodyPump {
     int socket = -1;
     int stopEvent = -1;
     const Reader* reader = nullptr;
+    uint32_t events = EPOLLIN;  // what its socket is watched for
     bool finished = false;
     bool completed = false;  // Done rather than stopped
     // Its own: a shared one woke every waiting stream whenever one ended.
