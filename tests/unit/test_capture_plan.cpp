@@ -12,17 +12,11 @@
 
 #include "capture_plan.h"
 
-#include "test_support.h"
+#include "k8s_fixture.h"
 
 using namespace ddump;
 
 namespace {
-
-std::string fixture(const std::string& name) {
-  std::string text = test::readText("k8s/" + name);
-  REQUIRE(!text.empty());
-  return text;
-}
 
 struct Cluster {
   std::vector<PodInfo> web;
@@ -31,9 +25,9 @@ struct Cluster {
 };
 
 Cluster fixtureCluster() {
-  auto web = parsePods(fixture("pods_web.json"));
-  auto workers = parsePods(fixture("pods_workers.json"));
-  auto nodes = parseNodes(fixture("nodes.json"));
+  auto web = parsePods(test::k8sFixture("pods_web.json"));
+  auto workers = parsePods(test::k8sFixture("pods_workers.json"));
+  auto nodes = parseNodes(test::k8sFixture("nodes.json"));
   REQUIRE(web.ok());
   REQUIRE(workers.ok());
   REQUIRE(nodes.ok());

@@ -11,20 +11,14 @@
 #include "k8s_answers.h"
 #include "workload_selector.h"
 
-#include "test_support.h"
+#include "k8s_fixture.h"
 
 using namespace ddump;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::string text = test::readText("k8s/" + name);
-  REQUIRE(!text.empty());
-  return text;
-}
-
 std::vector<std::string> fixtureLines(const std::string& name) {
-  std::istringstream in(fixture(name));
+  std::istringstream in(test::k8sFixture(name));
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
@@ -70,7 +64,7 @@ std::string deploymentWith(const std::string& selector) {
 }  // namespace
 
 TEST_CASE("kubectl get pods: a dual-stack cluster's pods, field by field", "[unit][k8s_answers]") {
-  const auto pods = podsOf(fixture("pods_web.json"));
+  const auto pods = podsOf(test::k8sFixture("pods_web.json"));
   REQUIRE(pods.size() == 9);
   const PodInfo& web = pods[0];
   CHECK(web.name == "web-7d4b9c8f6-x2k9p");
@@ -94,12 +88,12 @@ TEST_CASE("kubectl get pods: a dual-stack cluster's pods, field by field", "[uni
   CHECK(pods[8].phase == "Succeeded");
 
   // One Pod, as `kubectl get pod NAME -o json` prints it.
-  const auto one = podsOf(fixture("pod_running.json"));
+  const auto one = podsOf(test::k8sFixture("pod_running.json"));
   REQUIRE(one.size() == 1);
   CHECK(one[0].name == web.name);
   CHECK(one[0].ips == web.ips);
 
-  const auto workers = podsOf(fixture("pods_workers.json"));
+  const auto workers = podsOf(test::k8sFixture("pods_workers.json"));
   REQUIRE(workers.size() == 4);
   CHECK(workers[2].name == "ddump-worker-1zz8r");
   CHECK(workers[2].terminating);
@@ -201,7 +195,7 @@ TEST_CASE("kubectl answers: size bound, deep nesting, no exception", "[unit][k8s
 }
 
 TEST_CASE("kubectl get nodes: addresses by type, in the API's order", "[unit][k8s_answers]") {
-  auto nodes = parseNodes(fixture("nodes.json"));
+  auto nodes = parseNodes(test::k8sFixture("nodes.json"));
   REQUIRE(nodes.ok());
   REQUIRE(nodes->size() == 4);
   const NodeInfo& a = (*nodes)[0];
@@ -224,7 +218,7 @@ TEST_CASE("kubectl get nodes: addresses by type, in the API's order", "[unit][k8
   CHECK((*nodes)[0].externalIps == std::vector<std::string>{"198.51.100.7"});
   CHECK((*nodes)[0].hostname == "n1");
 
-  CHECK(parseNodes(fixture("pods_web.json")).error().message ==
+  CHECK(parseNodes(test::k8sFixture("pods_web.json")).error().message ==
         "kubectl nodes: items[0] is not a Node");
   CHECK(parseNodes(R"({"kind": "Node", "metadata": {"name": "n"}, "status": {"addresses": {}}})")
             .error()
@@ -244,7 +238,7 @@ TEST_CASE("selectorOf: a workload's or service's pods as kubectl -l takes them",
       {"kubectl_create_service.json", "app=web"},
   };
   for (const auto& [file, expected] : cases) {
-    auto selector = selectorOf(fixture(file));
+    auto selector = selectorOf(test::k8sFixture(file));
     INFO(file);
     INFO((selector ? std::string() : selector.error().message));
     REQUIRE(selector.ok());
@@ -253,7 +247,7 @@ TEST_CASE("selectorOf: a workload's or service's pods as kubectl -l takes them",
   CHECK(*selectorOf(deploymentWith(R"({"matchExpressions": [{"key": "a", "operator": "Exists"},
       {"key": "b", "operator": "NotIn", "values": ["x"]}, {"key": "c", "operator": "Exists",
       "values": []}]})")) == "a,b notin (x),c");
-  const std::string noSelector = selectorError(fixture("service_no_selector.json"));
+  const std::string noSelector = selectorError(test::k8sFixture("service_no_selector.json"));
   CHECK(noSelector ==
         "kubectl workload: Service 'legacy-db' has no selector (its endpoints are kept by hand): "
         "name its pods instead");
@@ -299,28 +293,28 @@ TEST_CASE("selectorOf: selectors that name no pods or do not parse", "[unit][k8s
   CHECK(selectorError(
             deploymentWith(R"({"matchExpressions": [{"key": "", "operator": "Exists"}]})")) ==
         pre + ".matchExpressions[0]: empty label key");
-  CHECK(selectorError(fixture("pod_running.json")) ==
+  CHECK(selectorError(test::k8sFixture("pod_running.json")) ==
         "kubectl workload: answer is not a Deployment, StatefulSet, DaemonSet, ReplicaSet or "
         "Service");
-  CHECK(selectorError(fixture("pods_web.json")) ==
+  CHECK(selectorError(test::k8sFixture("pods_web.json")) ==
         "kubectl workload: answer is not a Deployment, StatefulSet, DaemonSet, ReplicaSet or "
         "Service");
   CHECK(selectorError("nope") == "kubectl workload: answer is not JSON");
 }
 
 TEST_CASE("parseService: a service's name and cluster addresses", "[unit][k8s_answers]") {
-  auto web = parseService(fixture("service_web.json"));
+  auto web = parseService(test::k8sFixture("service_web.json"));
   REQUIRE(web.ok());
   CHECK(web->name == "web");
   CHECK(web->namespaceName == "shop");
   CHECK(web->clusterIps == std::vector<std::string>{"10.96.120.14", "fd00:10:96::7a2e"});
-  auto headless = parseService(fixture("service_headless.json"));
+  auto headless = parseService(test::k8sFixture("service_headless.json"));
   REQUIRE(headless.ok());
   CHECK(headless->clusterIps.empty());
-  auto legacy = parseService(fixture("service_no_selector.json"));
+  auto legacy = parseService(test::k8sFixture("service_no_selector.json"));
   REQUIRE(legacy.ok());
   CHECK(legacy->clusterIps == std::vector<std::string>{"10.96.44.3"});
-  auto created = parseService(fixture("kubectl_create_service.json"));
+  auto created = parseService(test::k8sFixture("kubectl_create_service.json"));
   REQUIRE(created.ok());
   CHECK(created->name == "web");
   CHECK(created->namespaceName.empty());
@@ -330,7 +324,7 @@ TEST_CASE("parseService: a service's name and cluster addresses", "[unit][k8s_an
   REQUIRE(old.ok());
   CHECK(old->clusterIps == std::vector<std::string>{"10.96.0.10"});
 
-  CHECK(parseService(fixture("deployment_web.json")).error().message ==
+  CHECK(parseService(test::k8sFixture("deployment_web.json")).error().message ==
         "kubectl service: answer is not a Service");
   CHECK(parseService(R"({"kind": "Service", "metadata": {"name": "s"},
       "spec": {"clusterIPs": ["10.96.0.10", "x"]}})")
@@ -369,7 +363,7 @@ TEST_CASE("parsePodEvent: kubectl --watch --output-watch-events lines", "[unit][
   CHECK(parsePodEvent(R"({"type": "ERROR", "object": {}})").error().message ==
         "kubectl watch: the API server ended it: no message");
   // kubectl without --output-watch-events prints the bare object.
-  CHECK(parsePodEvent(fixture("pod_running.json")).error().message ==
+  CHECK(parsePodEvent(test::k8sFixture("pod_running.json")).error().message ==
         "kubectl watch event: no type and object (kubectl --output-watch-events)");
   CHECK(parsePodEvent(lines[0] + lines[1]).error().message ==
         "kubectl watch event: answer is not JSON");
