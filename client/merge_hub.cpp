@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "clock.h"
+#include "log.h"
 
 namespace ddump {
 namespace {
@@ -35,7 +36,30 @@ size_t MergeHub::addStream(bool live) {
   headerVerdicts_.emplace_back();
   verdicts_.emplace_back();
   judged_.push_back(false);
+  joined_ = views_.size();
   return merger_.addStream(live);
+}
+
+std::optional<size_t> MergeHub::joinStream(StreamLabel label, std::vector<NameRecord> names) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (stop_) return std::nullopt;
+  // Room under the lock for the readers' side now; the writer's side (the
+  // merger, the output) grows when it applies the Join, in inbox order, so
+  // the indexes agree.
+  const size_t stream = views_.size();
+  views_.emplace_back();
+  waiting_.push_back(0);
+  offered_.push_back(0);
+  onRoom_.emplace_back();
+  headerVerdicts_.emplace_back();
+  Event join{Event::Kind::Join, stream, {}, {}, nowNs()};
+  join.label = std::move(label);
+  join.names = std::move(names);
+  inbox_.push_back(std::move(join));
+  writerCv_.notify_one();
+  readersCv_.wait(lock, [&] { return stop_ || joined_ > stream; });
+  if (stop_ || joined_ <= stream) return std::nullopt;
+  return stream;
 }
 
 Status MergeHub::onHeader(size_t stream, const GlobalHeader& header) {
@@ -218,11 +242,22 @@ void MergeHub::applyEvents(std::vector<Event>& events) {
       case Event::Kind::Strict:
         merger_.setLive(e.stream, e.kind == Event::Kind::Live);
         break;
+      case Event::Kind::Join:
+        // Its capture starts after this moment: nothing older waits for it.
+        merger_.addStream(true, static_cast<uint64_t>(wallNowNs()));
+        verdicts_.emplace_back();
+        judged_.push_back(false);
+        if (output_.addStream(std::move(e.label), e.names) != WriteResult::Ok) {
+          log::error(output_.label(e.stream).name + ": cannot open its output file");
+        }
+        joinedRound_ = true;
+        break;
     }
   }
 }
 
 void MergeHub::publishStream(size_t s) {
+  if (s >= merger_.streamCount()) return;  // joining: the writer has not added it yet
   StreamView& v = views_[s];
   v.mergerBytes = merger_.queuedBytes(s);
   v.closed = merger_.isClosed(s);
@@ -257,6 +292,11 @@ void MergeHub::publish(bool everything) {
   }
   touched_.clear();
   refreshWanted_ = false;
+  if (joinedRound_) {
+    joined_ = merger_.streamCount();
+    joinedRound_ = false;
+    anyVerdict = true;  // wakes the joining thread
+  }
   while (auto spent = merger_.takeSpentBatch()) spare_.push_back(std::move(*spent));
   if (waitingCount_ > 0) wakeOffered();
   if (anyVerdict || waitingCount_ > 0) readersCv_.notify_all();

@@ -26,6 +26,11 @@ class MergeHub {
   MergeHub(MergerOptions options, size_t streamLimitBytes, Output& output);
 
   size_t addStream(bool live);  // before any reader starts
+  // While run() runs, from any thread but the writer's: a live stream joins
+  // the merge (a fleet target that appeared). Returns once the writer has
+  // made room for it (merger, output), so its reader may start; nullopt when
+  // the run is ending. It holds back nothing stamped before it joined.
+  std::optional<size_t> joinStream(StreamLabel label, std::vector<NameRecord> names);
 
   // Reader side, any thread. onHeader waits until the writer has judged the
   // header (a stream of another link type is refused with a reason).
@@ -69,11 +74,13 @@ class MergeHub {
 
  private:
   struct Event {
-    enum class Kind { Header, Batch, End, Live, Strict } kind;
+    enum class Kind { Header, Batch, End, Live, Strict, Join } kind;
     size_t stream;
     GlobalHeader header;
     PacketBatch batch;
     uint64_t arrivalNs;
+    StreamLabel label = {};            // Join
+    std::vector<NameRecord> names = {};  // Join
   };
   // What the writer tells readers after each round, under the lock.
   struct StreamView {
@@ -111,12 +118,14 @@ class MergeHub {
                           // on a possibly stale view
   bool stop_ = false;
   size_t refused_ = 0;
+  size_t joined_ = 0;  // streams the writer has made room for
   uint64_t written_ = 0;
   // Writer thread only.
   Merger merger_;
   std::vector<Status> verdicts_;  // this round's header verdicts, by stream
   std::vector<bool> judged_;
   std::vector<size_t> touched_;  // streams with events this round
+  bool joinedRound_ = false;     // a Join was applied this round
   std::chrono::steady_clock::time_point lastFullPublish_;
   size_t streamLimit_;
   Output& output_;

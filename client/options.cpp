@@ -43,6 +43,7 @@ enum LongOnly {
   kWorkerPort,
   kWorkerSelector,
   kViaApiServer,
+  kRefresh,
 };
 
 uint64_t parseUnsigned(const char* text, const char* flag) {
@@ -175,6 +176,7 @@ void applyOption(int opt, const char* arg, Options& o) {
     }
     case kWorkerSelector: o.workerSelector = arg; break;
     case kViaApiServer: o.viaApiServer = arg; break;
+    case kRefresh: o.refreshSec = parseSeconds(arg, "--refresh"); break;
     case kUser: o.user = arg; break;
     case kCa: o.caFile = arg; break;
     case kCert: o.certFile = arg; break;
@@ -303,6 +305,7 @@ Options parseOptions(int argc, char** argv) {
       {"worker-port", required_argument, nullptr, kWorkerPort},
       {"worker-selector", required_argument, nullptr, kWorkerSelector},
       {"via-apiserver", required_argument, nullptr, kViaApiServer},
+      {"refresh", required_argument, nullptr, kRefresh},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
@@ -360,6 +363,11 @@ Targets:
                      one stream per node hosting them, from the ddump worker on that
                      node, filtered to the pods' addresses (and the filter given);
                      without NAMESPACE/, the kubeconfig context's namespace
+  Both are resolved again every --refresh SEC (default 30, 0: never): an
+  address or node that appears gets a stream, one that is gone ends quietly,
+  and a node whose selected pods changed gets a stream with the new filter
+  (the old one ends once it streams: nothing is lost between them, and a
+  packet of that moment may be there twice).
 
 Filter expression (pcap-filter(7)), after the targets, as with tcpdump: quoted
 whole ('tcp port 80'), split (tcp port 80) or both ('tcp port' 80). It begins
@@ -381,8 +389,8 @@ Capture (sent to every URL target that does not set it in its query):
 Targets from a file:
       --targets FILE      one target per line; '#' comments and blank lines ignored
 
-Kubernetes targets (resolved once at start with your own kubectl, so every
-kubeconfig, context and auth plugin works):
+Kubernetes targets (resolved with your own kubectl, so every kubeconfig,
+context and auth plugin works):
       --kubectl PATH      the kubectl to run (default: kubectl on PATH)
       --context NAME      its kubeconfig context (default: the current one)
       --worker-selector [NS/]SELECTOR

@@ -58,6 +58,7 @@ struct Options {
   std::optional<uint16_t> workerPort;         // --worker-port N
   std::optional<std::string> workerSelector;  // --worker-selector [NS/]SELECTOR
   std::optional<std::string> viaApiServer;    // --via-apiserver URL
+  double refreshSec = 30;                     // --refresh SEC: dns: and k8s: resolved again (0: never)
   bool quiet = false;
   bool verbose = false;
   bool help = false;

@@ -371,8 +371,45 @@ Output::Output(OutputConfig config, std::vector<StreamLabel> labels)
 Output::~Output() = default;
 
 void Output::setNameRecords(const std::vector<NameRecord>& records) {
-  nameBlock_ = encodeNameResolutionBlock(records);
+  names_ = records;
+  nameBlock_ = encodeNameResolutionBlock(names_);
   if (summary_) summary_->setNameRecords(records);
+}
+
+WriteResult Output::addStream(StreamLabel label, const std::vector<NameRecord>& names) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    labels_.push_back(std::move(label));
+    interfaces_.emplace_back();
+    inputs_.emplace_back();
+    precisions_.emplace_back();
+  }
+  interfaceCaps_.emplace_back();
+  inputOtherPackets_.push_back(0);
+  std::vector<NameRecord> added;
+  for (const NameRecord& n : names) {
+    const bool known = std::any_of(names_.begin(), names_.end(), [&](const NameRecord& k) {
+      return k.address == n.address && k.name == n.name;
+    });
+    if (!known) added.push_back(n);
+  }
+  if (!added.empty()) {
+    names_.insert(names_.end(), added.begin(), added.end());
+    nameBlock_ = encodeNameResolutionBlock(names_);
+    if (summary_) summary_->setNameRecords(added);
+    // draft-ietf-opsawg-pcapng §4.5: an NRB may come anywhere in its section;
+    // a reader applies it to the packets after it.
+    const std::vector<uint8_t> block = encodeNameResolutionBlock(added);
+    for (auto& f : files_) {
+      if (WriteResult r = f->addBlock(block); r != WriteResult::Ok) return r;
+    }
+  }
+  if (config_.perTarget && header_) {
+    files_.push_back(std::make_unique<CaptureFile>(
+        *this, config_.path + perTargetFileNames(labels_.size()).back(), *header_));
+    return files_.back()->open();
+  }
+  return WriteResult::Ok;
 }
 
 void Output::setInterfaces(size_t stream, std::map<uint32_t, std::string> names) {
@@ -486,17 +523,21 @@ WriteResult Output::openAll() {
     files_.push_back(std::make_unique<CaptureFile>(*this, config_.path, *header_));
     return files_.back()->open();
   }
-  const std::vector<std::string> names = [this] {
-    std::vector<std::string> hosts;
-    for (const auto& l : labels_) hosts.push_back(l.name);
-    return perTargetFileNames(hosts, std::vector<uint16_t>(hosts.size(), 0),
-                              config_.format == OutputFormat::Pcapng ? ".pcapng" : ".pcap");
-  }();
-  for (const auto& name : names) {
+  for (const auto& name : perTargetFileNames(labels_.size())) {
     files_.push_back(std::make_unique<CaptureFile>(*this, config_.path + name, *header_));
     if (WriteResult r = files_.back()->open(); r != WriteResult::Ok) return r;
   }
   return WriteResult::Ok;
+}
+
+// -w DIR/: the first `streams` streams' files, named after their hosts (made
+// unique in stream order, so a stream that joins later never renames an
+// earlier one's file).
+std::vector<std::string> Output::perTargetFileNames(size_t streams) const {
+  std::vector<std::string> hosts;
+  for (size_t i = 0; i < streams; ++i) hosts.push_back(labels_[i].name);
+  return ddump::perTargetFileNames(hosts, std::vector<uint16_t>(hosts.size(), 0),
+                                   config_.format == OutputFormat::Pcapng ? ".pcapng" : ".pcap");
 }
 
 CaptureFile& Output::fileFor(uint32_t stream) {

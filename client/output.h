@@ -92,6 +92,11 @@ class Output {
   // Before the first write.
   // Text, ndjson and flows show those packets under the name.
   void setNameRecords(const std::vector<NameRecord>& records);
+  // The writer thread, while the run goes on: a stream joins (a fleet
+  // target that appeared) with the names of its addresses. -w DIR/ opens
+  // its file now when the others are open already; pcapng files get an NRB
+  // of the new names before their next record.
+  WriteResult addStream(StreamLabel label, const std::vector<NameRecord>& names);
   // The comment for this record, the first time it is written; else empty.
   std::string commentFor(size_t stream, uint64_t tsNs, std::span<const uint8_t> data);
 
@@ -135,6 +140,7 @@ class Output {
   WriteResult passThroughFailed() const;
   std::vector<iovec> pieces_;  // writeGathered's, kept for reuse
   WriteResult openAll();
+  std::vector<std::string> perTargetFileNames(size_t streams) const;
   CaptureFile& fileFor(uint32_t stream);
 
   OutputConfig config_;
@@ -150,7 +156,8 @@ class Output {
   std::vector<std::map<uint32_t, InputIdb>> inputs_;  // pcapng inputs' interfaces by key
   std::vector<std::optional<Precision>> precisions_;
   std::optional<PacketComment> comment_;  // the writer thread's
-  std::vector<uint8_t> nameBlock_;        // setNameRecords's NRB, or empty
+  std::vector<NameRecord> names_;         // every name given, in order
+  std::vector<uint8_t> nameBlock_;        // their NRB (after each SHB), or empty
   std::vector<std::string> comments_;     // write()'s, kept for reuse
   // The writer thread's: which interface indexes of each stream have
   // interfaces of their own, in every file (rotated or per target) alike.

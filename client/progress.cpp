@@ -25,15 +25,23 @@ void terminalSize(size_t& width, size_t& rows) {
 
 }  // namespace
 
-ProgressReporter::ProgressReporter(const std::vector<std::unique_ptr<Source>>& sources,
-                                   const MergeHub& hub, const Output& output, bool terminal)
-    : sources_(sources), hub_(hub), output_(output), terminal_(terminal) {
-  for (const auto& s : sources_) {
-    const Target& t = s->target();
-    names_.push_back(t.isUrl() ? t.authority() : t.kind == TargetKind::Stdin ? "stdin" : t.file);
+ProgressReporter::ProgressReporter(const SourceList& sources, const MergeHub& hub,
+                                   const Output& output, bool terminal)
+    : list_(sources), hub_(hub), output_(output), terminal_(terminal) {
+  current();
+}
+
+const std::vector<Source*>& ProgressReporter::current() {
+  sources_ = list_.snapshot();
+  for (size_t i = names_.size(); i < sources_.size(); ++i) {
+    const Target& t = sources_[i]->target();
+    names_.push_back(t.isUrl()           ? (t.label.empty() ? t.authority() : t.label)
+                     : t.kind == TargetKind::Stdin ? "stdin"
+                                                   : t.file);
   }
   rates_.resize(sources_.size());
-  lastStates_.assign(sources_.size(), TargetState::Connecting);
+  lastStates_.resize(sources_.size(), TargetState::Connecting);
+  return sources_;
 }
 
 ProgressReporter::~ProgressReporter() { stop(); }
@@ -68,8 +76,8 @@ ProgressSnapshot ProgressReporter::snapshot(double nowSec) {
   if (pollDrops) lastDropsPoll_ = nowSec;
   if (pollDrops) {
     std::vector<HttpSource*> streaming;
-    for (const auto& source : sources_) {
-      auto* http = dynamic_cast<HttpSource*>(source.get());
+    for (Source* source : sources_) {
+      auto* http = dynamic_cast<HttpSource*>(source);
       if (http && source->state() == TargetState::Streaming) streaming.push_back(http);
     }
     fetchAllKernelDrops(streaming);
@@ -96,6 +104,7 @@ ProgressSnapshot ProgressReporter::snapshot(double nowSec) {
 }
 
 void ProgressReporter::tick(double nowSec) {
+  current();
   if (!terminal_) {
     // Plain events: one line per state change.
     for (size_t i = 0; i < sources_.size(); ++i) {

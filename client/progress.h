@@ -13,14 +13,14 @@
 #include "merge_hub.h"
 #include "output.h"
 #include "progress_table.h"
-#include "source.h"
+#include "source_list.h"
 
 namespace ddump {
 
 class ProgressReporter {
  public:
-  ProgressReporter(const std::vector<std::unique_ptr<Source>>& sources, const MergeHub& hub,
-                   const Output& output, bool terminal);
+  ProgressReporter(const SourceList& sources, const MergeHub& hub, const Output& output,
+                   bool terminal);
   ~ProgressReporter();
   ProgressReporter(const ProgressReporter&) = delete;
   ProgressReporter& operator=(const ProgressReporter&) = delete;
@@ -33,7 +33,11 @@ class ProgressReporter {
   void tick(double nowSec);
   ProgressSnapshot snapshot(double nowSec);
 
-  const std::vector<std::unique_ptr<Source>>& sources_;
+  // Rows for sources that joined since the last tick.
+  const std::vector<Source*>& current();
+
+  const SourceList& list_;
+  std::vector<Source*> sources_;  // the progress thread's snapshot
   const MergeHub& hub_;
   const Output& output_;
   bool terminal_;

@@ -70,11 +70,7 @@ void applyCredentials(const Options& options, Target& target) {
 // remotes unless credential.allowUnsafeRemotes is set, and so does ddump,
 // for every http target, loopback included: a name can resolve elsewhere
 // tomorrow, and one simple rule is easier to trust than a list of exceptions.
-// dns: and k8s: targets become worker URLs now, once (fleet_resolver.h).
-std::vector<Target> resolveFleet(const Options& options, const std::string& text,
-                                 std::vector<NameRecord>& names) {
-  auto fleet = parseFleetTarget(text);
-  if (!fleet) throw UsageError(fleet.error().message);
+FleetSettings fleetSettingsOf(const Options& options) {
   FleetSettings settings;
   settings.kubectl = options.kubectl;
   settings.context = options.context;
@@ -100,14 +96,7 @@ std::vector<Target> resolveFleet(const Options& options, const std::string& text
   }
   settings.userFilter = options.capture.filter.value_or("");
   settings.timeoutSec = std::max(options.connectTimeoutSec * 3, 10.0);
-  std::vector<Target> out;
-  for (ResolvedTarget& resolved : resolveFleetTarget(*fleet, settings)) {
-    resolved.target.label = resolved.label;
-    names.insert(names.end(), resolved.names.begin(), resolved.names.end());
-    log::detail(fleet->text + ": " + resolved.target.display() + " (" + resolved.label + ")");
-    out.push_back(std::move(resolved.target));
-  }
-  return out;
+  return settings;
 }
 
 void refuseCleartextAuth(const Options& options, const Target& target) {
@@ -118,7 +107,24 @@ void refuseCleartextAuth(const Options& options, const Target& target) {
                     "anyway");
 }
 
+MemberStream memberStream(Source& source) {
+  return {[&source] { return source.state(); }, [&source] { source.retire(); }};
+}
+
 }  // namespace
+
+// dns: and k8s: targets become worker URLs (fleet_resolver.h): at start, and
+// again every --refresh (fleet_follower.h).
+std::vector<ResolvedTarget> resolveMembers(const Options& options, const FleetTarget& fleet,
+                                           const FleetSettings& settings) {
+  std::vector<ResolvedTarget> members = resolveFleetTarget(fleet, settings);
+  for (ResolvedTarget& member : members) {
+    member.target.label = member.label;
+    applyCredentials(options, member.target);
+    refuseCleartextAuth(options, member.target);
+  }
+  return members;
+}
 
 Config buildConfig(const Options& options) {
   Config config;
@@ -130,9 +136,21 @@ Config buildConfig(const Options& options) {
   if (texts.empty()) throw UsageError("no targets (see ddump --help)");
   bool stdinUsed = false;
   std::vector<Target> targets;
+  config.fleetSettings = fleetSettingsOf(options);
   for (const auto& text : texts) {
     if (isFleetTarget(text)) {
-      for (Target& t : resolveFleet(options, text, config.names)) targets.push_back(std::move(t));
+      auto fleet = parseFleetTarget(text);
+      if (!fleet) throw UsageError(fleet.error().message);
+      for (ResolvedTarget& member : resolveMembers(options, *fleet, config.fleetSettings)) {
+        log::detail(fleet->text + ": " + member.target.display() + " (" + member.label + ")");
+        config.names.insert(config.names.end(), member.names.begin(), member.names.end());
+        config.fleetOf.resize(targets.size());
+        config.fleetOf.push_back(config.fleets.size());
+        config.targetNames.resize(targets.size());
+        config.targetNames.push_back(std::move(member.names));
+        targets.push_back(std::move(member.target));
+      }
+      config.fleets.push_back(std::move(*fleet));
       continue;
     }
     std::error_code ec;
@@ -156,6 +174,8 @@ Config buildConfig(const Options& options) {
     }
     config.targets.push_back(std::move(*parsed));
   }
+  config.fleetOf.resize(config.targets.size());
+  config.targetNames.resize(config.targets.size());
   config.http.capture = options.capture;
   config.http.tls = TlsConfig{options.caFile, options.certFile, options.keyFile, options.insecure};
   config.http.connectTimeoutSec = options.connectTimeoutSec;
@@ -209,16 +229,55 @@ std::vector<StreamLabel> Session::streamLabels() const {
   const std::vector<std::string> names = perTargetFileNames(hosts, ports, "");
   std::vector<StreamLabel> labels;
   for (size_t i = 0; i < config_.targets.size(); ++i) {
-    const Target& t = config_.targets[i];
-    std::string description = t.kind == TargetKind::Stdin ? "-" : t.file;
-    if (t.isUrl()) {
-      // The URL without credentials, with the parameters ddump adds.
-      description = std::string(t.kind == TargetKind::Https ? "https://" : "http://") +
-                    t.authority() + requestTarget(t, config_.http.capture);
-    }
-    labels.push_back({names[i], description});
+    StreamLabel label = joiningLabel(config_.targets[i]);
+    label.name = names[i];
+    labels.push_back(std::move(label));
   }
   return labels;
+}
+
+StreamLabel Session::joiningLabel(const Target& t) const {
+  std::string description = t.kind == TargetKind::Stdin ? "-" : t.file;
+  if (t.isUrl()) {
+    // The URL without credentials, with the parameters ddump adds.
+    description = std::string(t.kind == TargetKind::Https ? "https://" : "http://") +
+                  t.authority() + requestTarget(t, config_.http.capture);
+  }
+  return {t.label.empty() ? t.host : t.label, description};
+}
+
+std::optional<MemberStream> Session::join(ResolvedTarget member) {
+  const auto stream = hub_->joinStream(joiningLabel(member.target), member.names);
+  if (!stream) return std::nullopt;
+  // It captures from now on: a --since window's history began before it
+  // belonged to the fleet.
+  HttpSettings settings = config_.http;
+  settings.window.sinceNs.reset();
+  Source& source =
+      sources_.add(std::make_unique<HttpSource>(*stream, std::move(member.target), *hub_, settings));
+  std::lock_guard<std::mutex> lock(joinedMutex_);
+  joinedReaders_.emplace_back([&source] { source.run(); });
+  return memberStream(source);
+}
+
+std::unique_ptr<FleetFollower> Session::follow() {
+  std::vector<std::string> names;
+  for (const FleetTarget& fleet : config_.fleets) names.push_back(fleet.text);
+  auto follower = std::make_unique<FleetFollower>(
+      std::move(names),
+      [this](size_t fleet) {
+        return resolveMembers(config_.options, config_.fleets[fleet], config_.fleetSettings);
+      },
+      [this](ResolvedTarget member) { return join(std::move(member)); },
+      config_.options.refreshSec);
+  const std::vector<Source*> sources = sources_.snapshot();
+  for (size_t i = 0; i < config_.targets.size(); ++i) {
+    if (!config_.fleetOf[i]) continue;
+    follower->track(*config_.fleetOf[i],
+                    ResolvedTarget{config_.targets[i], config_.targets[i].label, config_.targetNames[i]},
+                    memberStream(*sources[i]));
+  }
+  return follower;
 }
 
 int Session::run() {
@@ -252,11 +311,12 @@ int Session::run() {
   for (const Target& target : config_.targets) {
     const size_t stream = hub_->addStream(target.kind != TargetKind::File && !historyFirst);
     if (target.isUrl()) {
-      sources_.push_back(std::make_unique<HttpSource>(stream, target, *hub_, config_.http));
+      sources_.add(std::make_unique<HttpSource>(stream, target, *hub_, config_.http));
     } else {
-      sources_.push_back(std::make_unique<FileSource>(stream, target, *hub_));
+      sources_.add(std::make_unique<FileSource>(stream, target, *hub_));
     }
   }
+  const std::vector<Source*> initial = sources_.snapshot();
 
   // Signals are taken synchronously by one thread (sigwait), never by a handler.
   sigset_t signals;
@@ -275,13 +335,13 @@ int Session::run() {
   });
   std::vector<std::thread> readers;
   std::vector<std::function<bool()>> pumps;
-  if (pull) readAhead_ = std::make_unique<ReadAhead>(sources_.size());
-  for (auto& source : sources_) {
+  if (pull) readAhead_ = std::make_unique<ReadAhead>(initial.size());
+  for (Source* source : initial) {
     if (!pull) {
-      readers.emplace_back([&source] { source->run(); });
+      readers.emplace_back([source] { source->run(); });
       continue;
     }
-    auto* file = static_cast<FileSource*>(source.get());
+    auto* file = static_cast<FileSource*>(source);
     file->open(readAhead_.get());
     pumps.emplace_back([file] { return file->pump(); });
   }
@@ -305,7 +365,7 @@ int Session::run() {
       const auto now = std::chrono::steady_clock::now();
       const auto nowNs = static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
-      for (auto& source : sources_) source->watchdog(nowNs);
+      for (Source* source : sources_.snapshot()) source->watchdog(nowNs);
       if (o.durationSec > 0 && now - start >= std::chrono::duration<double>(o.durationSec)) {
         hub_->requestStop();
       }
@@ -323,23 +383,31 @@ int Session::run() {
                                                   ::isatty(STDERR_FILENO) == 1 && !packetsOnTerminal);
     progress->start();
   }
+  std::unique_ptr<FleetFollower> follower;
+  if (!config_.fleets.empty() && o.refreshSec > 0) {
+    follower = follow();
+    follower->start();
+  }
   const HubOutcome outcome = pull ? hub_->runPulling(o.count, pumps) : hub_->run(o.count);
+  // No member joins from here on (the hub refuses them once its run ended).
+  if (follower) follower->stop();
   if (progress) progress->stop();
   if (outcome == HubOutcome::StdoutClosed) {
     // The reader of our output is gone: nothing more to say, nobody to say it to.
     std::_Exit(0);
   }
   if (!o.quiet || o.output.format == OutputFormat::Pcapng) fetchKernelDrops();
-  std::vector<std::optional<uint64_t>> drops(sources_.size());
-  for (auto& source : sources_) {
-    auto* http = dynamic_cast<HttpSource*>(source.get());
+  const std::vector<Source*> all = sources_.snapshot();
+  std::vector<std::optional<uint64_t>> drops(all.size());
+  for (Source* source : all) {
+    auto* http = dynamic_cast<HttpSource*>(source);
     if (http && (http->dropsKnown() || http->kernelDrops() > 0)) {
       drops[source->stream()] = http->kernelDrops();
     }
   }
   output_->finish(drops);
   hub_->requestStop();
-  for (auto& source : sources_) source->abort();
+  for (Source* source : all) source->abort();
   {
     std::lock_guard<std::mutex> lock(doneMutex);
     done = true;
@@ -353,6 +421,11 @@ int Session::run() {
   bool allJoined = true;
   const bool stdinTarget = std::any_of(config_.targets.begin(), config_.targets.end(),
                                        [](const Target& t) { return t.kind == TargetKind::Stdin; });
+  {
+    std::lock_guard<std::mutex> lock(joinedMutex_);
+    for (auto& reader : joinedReaders_) readers.push_back(std::move(reader));
+    joinedReaders_.clear();
+  }
   for (auto& reader : readers) {
     if (stdinTarget) {
       reader.detach();
@@ -368,7 +441,7 @@ int Session::run() {
     status = 2;
   } else if (outcome == HubOutcome::OutputFailed) {
     status = 1;
-  } else if (std::any_of(sources_.begin(), sources_.end(), [](const auto& s) { return s->failed(); })) {
+  } else if (std::any_of(all.begin(), all.end(), [](const Source* s) { return s->failed(); })) {
     status = 1;
   }
   if (!allJoined) std::_Exit(status);
@@ -377,8 +450,8 @@ int Session::run() {
 
 void Session::fetchKernelDrops() {
   std::vector<HttpSource*> asks;
-  for (auto& source : sources_) {
-    if (auto* http = dynamic_cast<HttpSource*>(source.get())) asks.push_back(http);
+  for (Source* source : sources_.snapshot()) {
+    if (auto* http = dynamic_cast<HttpSource*>(source)) asks.push_back(http);
   }
   fetchAllKernelDrops(asks);
 }
@@ -387,7 +460,8 @@ void Session::printSummary() const {
   if (config_.options.quiet) return;
   uint64_t reordered = 0;
   size_t failed = 0;
-  for (const auto& source : sources_) {
+  const std::vector<Source*> all = sources_.snapshot();
+  for (const Source* source : all) {
     const StreamStats st = hub_->stats(source->stream());
     reordered += st.reordered;
     failed += source->failed() ? 1 : 0;
@@ -400,6 +474,7 @@ void Session::printSummary() const {
     if (st.unconvertible > 0) line += ", " + std::to_string(st.unconvertible) + " unconvertible";
     line += source->summaryNote();
     if (source->failed()) line += " (failed)";
+    if (source->retired()) line += " (no longer in its fleet)";
     log::info(line);
     const std::string overflow = output_->interfaceOverflow(source->stream());
     if (!overflow.empty()) log::info(source->target().display() + ": " + overflow);
@@ -409,7 +484,7 @@ void Session::printSummary() const {
               std::to_string(config_.options.output.summary.maxFlows) + " at once (--max-flows)");
   }
   log::info(std::to_string(hub_->written()) + " packets written from " +
-            std::to_string(sources_.size()) + " targets (" + std::to_string(failed) + " failed, " +
+            std::to_string(all.size()) + " targets (" + std::to_string(failed) + " failed, " +
             std::to_string(reordered) + " reordered)");
 }
 

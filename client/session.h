@@ -7,10 +7,16 @@
 #include <optional>
 #include <vector>
 
+#include <mutex>
+#include <thread>
+
+#include "fleet_follower.h"
+#include "fleet_resolver.h"
 #include "http_source.h"
 #include "options.h"
 #include "output.h"
 #include "source.h"
+#include "source_list.h"
 
 namespace ddump {
 
@@ -20,7 +26,17 @@ struct Config {
   HttpSettings http;
   std::optional<PacketComment> trigger;  // --trigger's match, noted in pcapng output
   std::vector<NameRecord> names;         // addresses named by k8s: targets (pcapng's NRB)
+  // dns: and k8s: targets, resolved again while the run goes on.
+  std::vector<FleetTarget> fleets;
+  FleetSettings fleetSettings;
+  std::vector<std::optional<size_t>> fleetOf;  // by target: the fleet target it came from
+  std::vector<std::vector<NameRecord>> targetNames;  // by target: its names (k8s:)
 };
+
+// A fleet target's members as the session uses them: labelled, with the
+// credentials and checks every URL target gets. Throws ConfigError.
+std::vector<ResolvedTarget> resolveMembers(const Options& options, const FleetTarget& fleet,
+                                           const FleetSettings& settings);
 
 // Throws UsageError / ConfigError (start-up only).
 Config buildConfig(const Options& options);
@@ -35,12 +51,18 @@ class Session {
   void fetchKernelDrops();
 
   std::vector<StreamLabel> streamLabels() const;
+  StreamLabel joiningLabel(const Target& target) const;
+  // A member that appeared in a fleet target: its stream and reader.
+  std::optional<MemberStream> join(ResolvedTarget member);
+  std::unique_ptr<FleetFollower> follow();
 
   Config config_;
   std::unique_ptr<Output> output_;
   std::unique_ptr<MergeHub> hub_;
   std::unique_ptr<BodyPump> pump_;  // outlives the sources that use it
-  std::vector<std::unique_ptr<Source>> sources_;
+  SourceList sources_;
+  std::mutex joinedMutex_;
+  std::vector<std::thread> joinedReaders_;  // readers of members that joined, guarded by it
   // Pulled file merges only. Declared after sources_ so that it is destroyed
   // first: its thread may still be reading their files.
   std::unique_ptr<ReadAhead> readAhead_;

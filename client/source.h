@@ -108,6 +108,13 @@ class Source {
 
   const Target& target() const { return target_; }
   size_t stream() const { return stream_; }
+  // The target left its fleet (a dns: or k8s: target's member is gone): it
+  // ends as a stop ends it, quietly and not as a failure.
+  void retire() {
+    retired_ = true;
+    abort();
+  }
+  bool retired() const { return retired_; }
   bool failed() const { return failed_; }
   bool refused() const { return refused_; }
   TargetState state() const { return state_; }
@@ -121,6 +128,7 @@ class Source {
   MergeHub& hub_;
   std::atomic<bool> failed_{false};
   std::atomic<bool> refused_{false};
+  std::atomic<bool> retired_{false};
   std::atomic<TargetState> state_{TargetState::Connecting};
 };
 

@@ -32,9 +32,9 @@ void SummaryOutput::setNameRecords(const std::vector<NameRecord>& records) {
   for (const NameRecord& r : records) {
     uint8_t address[16];
     if (inet_pton(AF_INET, r.address.c_str(), address) == 1) {
-      podHosts_.emplace(std::string(reinterpret_cast<const char*>(address), 4), hostId(r.name));
+      podHosts_[std::string(reinterpret_cast<const char*>(address), 4)] = hostId(r.name);
     } else if (inet_pton(AF_INET6, r.address.c_str(), address) == 1) {
-      podHosts_.emplace(std::string(reinterpret_cast<const char*>(address), 16), hostId(r.name));
+      podHosts_[std::string(reinterpret_cast<const char*>(address), 16)] = hostId(r.name);
     }
   }
 }

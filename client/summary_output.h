@@ -54,7 +54,8 @@ class SummaryOutput {
   std::string& pending() { return out_; }
   uint64_t flowsEvicted() const { return flows_ ? flows_->evicted() : 0; }
   // Packets of these addresses are shown under the name (a k8s: target's
-  // pods) instead of their stream's host.
+  // pods) instead of their stream's host. Later names replace earlier ones
+  // (an address a new pod took over).
   void setNameRecords(const std::vector<NameRecord>& records);
 
  private:

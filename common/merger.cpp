@@ -15,9 +15,10 @@ bool isSllFamily(uint32_t linkType) {
 
 Merger::Merger(MergerOptions options) : options_(options) {}
 
-size_t Merger::addStream(bool live) {
+size_t Merger::addStream(bool live, uint64_t shownNs) {
   streams_.emplace_back();
   streams_.back().live = live;
+  streams_.back().highWater = shownNs;
   const size_t index = streams_.size() - 1;
   markEmpty(index);
   return index;

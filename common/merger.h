@@ -86,7 +86,11 @@ class Merger {
 
   // `live` streams may be overtaken after maxDelay; files never are (they are
   // merely slow, never idle), which keeps a file merge exact.
-  size_t addStream(bool live);
+  size_t addStream(bool live) { return addStream(live, 0); }
+  // A stream joining a running merge: it has shown `shownNs` (the moment it
+  // was added, when its records cannot be older), so it holds back nothing
+  // stamped before then while its first record is on its way.
+  size_t addStream(bool live, uint64_t shownNs);
   size_t streamCount() const { return streams_.size(); }
   // Switches a stream between live and strict (never overtaken, as a file):
   // a worker's history is merged strictly until it is complete.
