@@ -10,8 +10,8 @@
 #      - web-2 deleted: node-b's stream ends quietly;
 #      every ping of a selected pod is captured once, none of a pod no longer
 #      selected; web-3 is named by an NRB; exit 0 (nothing failed).
-#   2. dns:workers.test: an address added gets a stream, one removed ends
-#      quietly.
+#   2. dns:workers.test -w DIR/: an address added gets a stream and a file,
+#      one removed ends quietly.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/worker_lib.sh"
@@ -113,7 +113,7 @@ mkdir zone
 dns_start dns "$E2E_TMP/zone"
 dns_client cl 10.213.41.53
 dns_set workers.test 10.213.41.1
-ns_spawn cl dnsrun "$DDUMP" --refresh 1 -w dns.pcap dns:workers.test 'icmp and host 10.213.41.9'
+ns_spawn cl dnsrun "$DDUMP" --refresh 1 -w dns/ dns:workers.test 'icmp and host 10.213.41.9'
 wait_for 20 logged w1 capture_start 'host 10.213.41.9"' 1 ||
     fail "dns: the first worker did not start: $(cat "$(log_err dnsrun)")"
 ns_ping cl 10.213.41.1 2 || fail "no ping reply from 10.213.41.1"
@@ -127,8 +127,12 @@ wait_for 10 logged w1 capture_end 'host 10.213.41.9"' 1 ||
 ns_ping cl 10.213.41.1 2 || fail "no ping reply from 10.213.41.1"
 stop dnsrun INT 10 0
 err=$(cat "$(log_err dnsrun)")
-assert_eq 2 "$(requests_to dns.pcap 10.213.41.1)" "echo requests to the first worker (while it was in the name)"
-assert_eq 2 "$(requests_to dns.pcap 10.213.41.2)" "echo requests to the added worker"
+# -w DIR/: a file per stream, the joining one's opened when it joined (both
+# are named after the reverse name, the second made unique).
+assert_eq "workers.test.pcap workers.test_2.pcap " "$(ls dns | tr '\n' ' ')" "per-target files"
+assert_eq 2 "$(requests_to dns/workers.test.pcap 10.213.41.1)" "echo requests to the first worker (while it was in the name)"
+assert_eq 0 "$(requests_to dns/workers.test.pcap 10.213.41.2)" "echo requests to the added worker in the first one's file"
+assert_eq 2 "$(requests_to dns/workers.test_2.pcap 10.213.41.2)" "echo requests to the added worker"
 # Both addresses' reverse name is workers.test (dnsmasq answers PTR from its hosts file).
 assert_contains "$err" "dns:workers.test: workers.test joined (http://10.213.41.2:8475/capture)" "the added address joined"
 assert_contains "$err" "dns:workers.test: workers.test is gone (http://10.213.41.1:8475/capture)" "the removed address left"

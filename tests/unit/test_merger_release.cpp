@@ -170,3 +170,32 @@ TEST_CASE("at 1000 streams every record goes in the call that first allows it", 
   CHECK(records(out) == written);
   CHECK(m.stats(0).reordered == 0);
 }
+
+TEST_CASE("a stream that joins a running merge holds back nothing stamped before it joined",
+          "[merger]") {
+  const uint64_t t0 = 5'000 * kMs;
+  RecordBuffer out;
+  Merger m(MergerOptions{kMaxDelay});
+  m.addStream(true);
+  REQUIRE(m.setHeader(0, header(), t0).ok());
+  REQUIRE(m.push(0, batch(0, {10'000, 20'000, 40'000}), t0));
+  CHECK(m.release(t0, out) == 3);  // alone: everything it has shown
+  REQUIRE(m.push(0, batch(0, {50'000, 60'000}), t0 + 1 * kMs));
+  // It joins having shown 55 ms (its capture starts then): 50 ms goes at
+  // once, 60 ms waits for it.
+  const size_t joined = m.addStream(true, kBase + 55'000'000);
+  REQUIRE(m.setHeader(joined, header(), t0 + 1 * kMs).ok());
+  CHECK(m.release(t0 + 1 * kMs, out) == 1);
+  CHECK(m.nextDeadline() == t0 + 1 * kMs + kMaxDelay);
+  REQUIRE(m.push(joined, batch(joined, {70'000}), t0 + 2 * kMs));
+  CHECK(m.release(t0 + 2 * kMs, out) == 1);  // 60 ms; 70 ms waits for stream 0
+  CHECK(records(out) == 5);
+  // Joined without a mark (as at start), the same record would wait.
+  Merger held(MergerOptions{kMaxDelay});
+  held.addStream(true);
+  REQUIRE(held.setHeader(0, header(), t0).ok());
+  REQUIRE(held.push(0, batch(0, {50'000}), t0));
+  held.addStream(true);
+  REQUIRE(held.setHeader(1, header(), t0).ok());
+  CHECK(held.release(t0, out) == 0);
+}
