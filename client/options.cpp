@@ -362,7 +362,8 @@ Targets:
                      sts/NAME, ds/NAME, svc/NAME or a label selector (app=web,tier!=db):
                      one stream per node hosting them, from the ddump worker on that
                      node, filtered to the pods' addresses (and the filter given);
-                     without NAMESPACE/, the kubeconfig context's namespace
+                     without NAMESPACE/, the kubeconfig context's namespace;
+                     -F pcapng: an interface per pod (NODE/POD), pods named in an NRB
   Both are resolved again every --refresh SEC (default 30, 0: never): an
   address or node that appears gets a stream, one that is gone ends quietly,
   and a node whose selected pods changed gets a stream with the new filter

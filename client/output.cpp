@@ -1,5 +1,6 @@
 #include "output.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -18,6 +19,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "packet_fields.h"
 #include "pcapng_writer.h"
 #include "record_buffer.h"
 #include "unique_fd.h"
@@ -192,6 +194,7 @@ class CaptureFile {
       }
     }
     interfaces_.clear();
+    podInterfaces_.clear();
     inputInterfaces_.clear();
     otherIds_.clear();
     streamsSeen_.clear();
@@ -215,6 +218,9 @@ class CaptureFile {
     static constexpr int64_t kOtherIndex = kNoIndex + 1;
     const uint32_t stream = source.stream;
     if (source.interface != kNoInputInterface) return inputInterfaceFor(source);
+    if (const std::string* pod = owner_.podOf(stream, source.linkType, data)) {
+      return podInterfaceFor(source, *pod);
+    }
     const auto ifindex = sll2InterfaceIndex(source.linkType, data);
     int64_t key = (int64_t{stream} << 33) | (ifindex ? int64_t{*ifindex} : kNoIndex);
     auto it = interfaces_.find(key);
@@ -237,6 +243,23 @@ class CaptureFile {
     interfaces_[key] = {appendInterface(idb), stream, !streamSeen(stream)};
     markSeen(stream);
     return interfaces_[key].id;
+  }
+
+  // A k8s: target's pod: an interface of its own, NODE/POD.
+  uint32_t podInterfaceFor(const RecordSource& source, const std::string& pod) {
+    const auto key = std::make_pair(source.stream, pod);
+    if (const auto it = podInterfaces_.find(key); it != podInterfaces_.end()) return it->second.id;
+    PcapngInterface idb;
+    const StreamLabel& label = owner_.label(source.stream);
+    idb.name = label.name + "/" + pod;
+    idb.description = label.description;
+    idb.linkType = source.linkType;
+    idb.snaplen = header_.snaplen;
+    idb.precision = owner_.streamPrecision(source.stream).value_or(header_.precision);
+    const InterfaceInfo info{appendInterface(idb), source.stream, !streamSeen(source.stream)};
+    markSeen(source.stream);
+    podInterfaces_[key] = info;
+    return info.id;
   }
 
   // A pcapng input's interface keeps its name, description, comments, link
@@ -297,14 +320,24 @@ class CaptureFile {
       done.insert(info.id);
       ng_.appendStatistics(info.id, *input->statistics);
     }
-    for (const auto& [key, info] : interfaces_) {
-      PcapngStatistics st;
-      st.timestampNs = static_cast<uint64_t>(wallNowNs());
-      // Kernel drops are per capture: on the stream's first interface only,
-      // so that summing the file's statistics counts them once.
-      if (drops && info.first && info.stream < drops->size()) st.dropped = (*drops)[info.stream];
-      ng_.appendStatistics(info.id, st);
-    }
+    for (const auto& [key, info] : interfaces_) appendOwnStatistics(info, drops);
+    for (const auto& [key, info] : podInterfaces_) appendOwnStatistics(info, drops);
+  }
+
+  struct InterfaceInfo {
+    uint32_t id;
+    uint32_t stream;
+    bool first;
+  };
+
+  void appendOwnStatistics(const InterfaceInfo& info,
+                           const std::vector<std::optional<uint64_t>>* drops) {
+    PcapngStatistics st;
+    st.timestampNs = static_cast<uint64_t>(wallNowNs());
+    // Kernel drops are per capture: on the stream's first interface only,
+    // so that summing the file's statistics counts them once.
+    if (drops && info.first && info.stream < drops->size()) st.dropped = (*drops)[info.stream];
+    ng_.appendStatistics(info.id, st);
   }
 
   void runPostRotate() {
@@ -321,12 +354,6 @@ class CaptureFile {
     }
   }
 
-  struct InterfaceInfo {
-    uint32_t id;
-    uint32_t stream;
-    bool first;
-  };
-
   Output& owner_;
   const OutputConfig& config_;
   RotationPlan plan_;
@@ -338,6 +365,7 @@ class CaptureFile {
   RecordBuffer pcap_;
   PcapngWriter ng_;
   std::map<int64_t, InterfaceInfo> interfaces_;
+  std::map<std::pair<uint32_t, std::string>, InterfaceInfo> podInterfaces_;  // (stream, pod)
   using InputKey = std::tuple<uint32_t, uint32_t, uint32_t>;  // stream, input key, link type
   struct InputInfo {
     uint32_t id;
@@ -376,6 +404,47 @@ void Output::setNameRecords(const std::vector<NameRecord>& records) {
   if (summary_) summary_->setNameRecords(records);
 }
 
+namespace {
+
+// An address as a packet carries it: 4 bytes (IPv4) or 16 (IPv6); empty if
+// the text is neither.
+std::string addressBytes(const std::string& text) {
+  uint8_t address[16];
+  if (inet_pton(AF_INET, text.c_str(), address) == 1) {
+    return std::string(reinterpret_cast<const char*>(address), 4);
+  }
+  if (inet_pton(AF_INET6, text.c_str(), address) == 1) {
+    return std::string(reinterpret_cast<const char*>(address), 16);
+  }
+  return "";
+}
+
+}  // namespace
+
+void Output::setStreamNames(size_t stream, const std::vector<NameRecord>& names) {
+  if (names.empty()) return;
+  if (streamPods_.size() <= stream) streamPods_.resize(stream + 1);
+  for (const NameRecord& n : names) {
+    if (std::string bytes = addressBytes(n.address); !bytes.empty()) {
+      streamPods_[stream][std::move(bytes)] = n.name;
+    }
+  }
+}
+
+const std::string* Output::podOf(size_t stream, uint32_t linkType,
+                                 std::span<const uint8_t> data) const {
+  if (stream >= streamPods_.size() || streamPods_[stream].empty()) return nullptr;
+  const PacketFields fields = dissectPacket(linkType, data);
+  if (fields.ipVersion != 4 && fields.ipVersion != 6) return nullptr;
+  const size_t bytes = fields.ipVersion == 4 ? 4 : 16;
+  const auto& pods = streamPods_[stream];
+  for (const auto* address : {&fields.ipSrc, &fields.ipDst}) {
+    const auto found = pods.find(std::string(reinterpret_cast<const char*>(address->data()), bytes));
+    if (found != pods.end()) return &found->second;
+  }
+  return nullptr;
+}
+
 WriteResult Output::addStream(StreamLabel label, const std::vector<NameRecord>& names) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -386,6 +455,7 @@ WriteResult Output::addStream(StreamLabel label, const std::vector<NameRecord>& 
   }
   interfaceCaps_.emplace_back();
   inputOtherPackets_.push_back(0);
+  setStreamNames(labels_.size() - 1, names);
   std::vector<NameRecord> added;
   for (const NameRecord& n : names) {
     const bool known = std::any_of(names_.begin(), names_.end(), [&](const NameRecord& k) {

@@ -22,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "capture_decoder.h"
@@ -97,6 +98,13 @@ class Output {
   // its file now when the others are open already; pcapng files get an NRB
   // of the new names before their next record.
   WriteResult addStream(StreamLabel label, const std::vector<NameRecord>& names);
+  // A k8s: target's stream: the pods its addresses belong to. In pcapng
+  // output each pod gets an interface of its own, LABEL/POD (its node's
+  // label). Before the run, or on the writer thread.
+  void setStreamNames(size_t stream, const std::vector<NameRecord>& names);
+  // The pod a record is attributed to (its source address's, else its
+  // destination's), or null.
+  const std::string* podOf(size_t stream, uint32_t linkType, std::span<const uint8_t> data) const;
   // The comment for this record, the first time it is written; else empty.
   std::string commentFor(size_t stream, uint64_t tsNs, std::span<const uint8_t> data);
 
@@ -157,6 +165,8 @@ class Output {
   std::vector<std::optional<Precision>> precisions_;
   std::optional<PacketComment> comment_;  // the writer thread's
   std::vector<NameRecord> names_;         // every name given, in order
+  // By stream: address (4 or 16 bytes) to pod name; the writer thread's.
+  std::vector<std::unordered_map<std::string, std::string>> streamPods_;
   std::vector<uint8_t> nameBlock_;        // their NRB (after each SHB), or empty
   std::vector<std::string> comments_;     // write()'s, kept for reuse
   // The writer thread's: which interface indexes of each stream have

@@ -295,6 +295,7 @@ int Session::run() {
   config_.http.output = output_.get();
   if (config_.trigger) output_->setPacketComment(*config_.trigger);
   if (!config_.names.empty()) output_->setNameRecords(config_.names);
+  for (size_t i = 0; i < config_.targetNames.size(); ++i) output_->setStreamNames(i, config_.targetNames[i]);
   hub_ = std::make_unique<MergeHub>(mergerOptions, limit, *output_);
 
   // A worker's history is merged strictly from the start (capture_window.h).

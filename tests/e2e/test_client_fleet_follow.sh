@@ -102,6 +102,9 @@ assert_eq 3 "$(requests_to k8s.pcapng 10.213.41.113)" "echo requests to web-3"
 named=$(tshark -r k8s.pcapng -N n -Y 'icmp.type == 8' -T fields -e ip.dst_host 2>/dev/null | sort | uniq -c |
     awk '{print $2 "=" $1}' | tr '\n' ' ')
 assert_eq "web-1=6 web-2=3 web-3=3 " "$named" "echo requests by the destination's name (NRBs)"
+ifs=$(tshark -r k8s.pcapng -Y 'icmp.type == 8' -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c |
+    awk '{print $2 "=" $1}' | tr '\n' ' ')
+assert_eq "node-a/web-1=6 node-a/web-3=3 node-b/web-2=3 " "$ifs" "echo requests by pcapng interface (NODE/POD)"
 assert_contains "$err" "k8s:shop/app=web: node-b joined" "node-b's stream joined"
 assert_contains "$err" "k8s:shop/app=web: node-b is gone" "node-b's stream left"
 assert_eq 2 "$(grep -c '(no longer in its fleet)' <<<"$err")" "summary: node-a's old and node-b's streams left the fleet"

@@ -90,9 +90,9 @@ assert_eq 12 "$(pcap_count sel.pcap)" "packets"
 assert_eq 3 "$(requests_to sel.pcap 10.213.40.111)" "echo requests to web-1"
 assert_eq 3 "$(requests_to sel.pcap 10.213.40.112)" "echo requests to web-2"
 assert_eq 0 "$(requests_to sel.pcap 10.213.40.121)" "echo requests to api-1 (not selected)"
-names=$(tshark -r sel.pcap -T fields -e frame.interface_name 2>/dev/null | sed 's/:.*//' | sort | uniq -c |
+names=$(tshark -r sel.pcap -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c |
     awk '{print $2 "=" $1}' | tr '\n' ' ')
-assert_eq "node-a=6 node-b=6 " "$names" "packets per node (pcapng interface names)"
+assert_eq "node-a/web-1=6 node-b/web-2=6 " "$names" "packets per pod (pcapng interfaces NODE/POD)"
 # The pods' names, from the NRB ddump writes: tshark shows them for their
 # addresses (-N n: names from the capture, no lookups).
 named=$(tshark -r sel.pcap -N n -Y 'icmp.type == 8' -T fields -e ip.dst_host 2>/dev/null | sort | uniq -c |
@@ -101,7 +101,7 @@ assert_eq "web-1=3 web-2=3 " "$named" "echo requests by the destination's name"
 err=$(cat "$(log_err sel)")
 assert_contains "$err" "filter=%28host%2010.213.40.111%29%20and%20%28icmp%29" "node-a's stream asks for web-1's address and the filter"
 assert_contains "$err" "12 packets written from 2 targets" "summary"
-pass "k8s:shop/app=web: one stream per node, web-1 and web-2 captured, api-1 not; labelled node-a/node-b, pods named in an NRB"
+pass "k8s:shop/app=web: one stream per node, web-1 and web-2 captured, api-1 not; an interface per pod (node-a/web-1, node-b/web-2), pods named in an NRB"
 
 # NDJSON: each packet under its pod's name (its source, else destination).
 capture nd 12 'k8s:shop/app=web' --worker-scheme http --worker-port 8475 -T ndjson icmp
