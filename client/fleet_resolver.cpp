@@ -179,7 +179,7 @@ std::vector<ResolvedTarget> resolveDns(const FleetTarget& fleet) {
   for (const auto& [address, label] : named) {
     const std::string url =
         "http://" + bracketed(address) + ":" + std::to_string(fleet.port) + kDefaultPath;
-    out.push_back({urlTarget(url), label, {}});
+    out.push_back({urlTarget(url), label, {}, {}});
   }
   return out;
 }
@@ -192,7 +192,9 @@ std::vector<std::string> inNamespace(const FleetTarget& fleet, std::vector<std::
   return args;
 }
 
-std::vector<PodInfo> selectedPods(const FleetTarget& fleet, const FleetSettings& settings) {
+// The selected pods; for svc/NAME also the Service's names (serviceNames).
+std::vector<PodInfo> selectedPods(const FleetTarget& fleet, const FleetSettings& settings,
+                                  std::vector<NameRecord>& serviceNames) {
   std::string selector = fleet.selector;
   if (fleet.workload == WorkloadKind::Pod) {
     const std::string text =
@@ -204,6 +206,12 @@ std::vector<PodInfo> selectedPods(const FleetTarget& fleet, const FleetSettings&
         runKubectl(settings, inNamespace(fleet, {"get", kubectlResource(fleet.workload),
                                                  fleet.objectName, "-o", "json"}));
     selector = orFail(selectorOf(text), fleet.text);
+    if (fleet.workload == WorkloadKind::Service) {
+      const ServiceInfo service = orFail(parseService(text), fleet.text);
+      for (const std::string& ip : service.clusterIps) {
+        serviceNames.push_back({ip, service.name + "." + service.namespaceName + ".svc"});
+      }
+    }
   }
   const std::string text =
       runKubectl(settings, inNamespace(fleet, {"get", "pods", "-l", selector, "-o", "json"}));
@@ -212,7 +220,8 @@ std::vector<PodInfo> selectedPods(const FleetTarget& fleet, const FleetSettings&
 
 std::vector<ResolvedTarget> resolveKubernetes(const FleetTarget& fleet,
                                               const FleetSettings& settings) {
-  const std::vector<PodInfo> pods = selectedPods(fleet, settings);
+  std::vector<NameRecord> serviceNames;
+  const std::vector<PodInfo> pods = selectedPods(fleet, settings, serviceNames);
   const std::vector<PodInfo> workers =
       orFail(parsePods(runKubectl(settings, {"get", "pods", "-n", settings.workerNamespace, "-l",
                                              settings.workerSelector, "-o", "json"})),
@@ -235,7 +244,7 @@ std::vector<ResolvedTarget> resolveKubernetes(const FleetTarget& fleet,
     log::detail(fleet.text + ": node " + capture.node + " (" + capture.workerPod + "): " + pods);
     std::vector<NameRecord> names;
     for (const PodAddress& a : capture.addresses) names.push_back({a.ip, a.pod});
-    out.push_back({std::move(target), capture.node, std::move(names)});
+    out.push_back({std::move(target), capture.node, std::move(names), serviceNames});
   }
   return out;
 }

@@ -10,6 +10,7 @@
 //                     worker pods and the nodes; common/capture_plan makes one
 //                     target per node hosting selected pods, filtered to
 //                     their addresses and the user's filter, labelled by node
+//                     (the pods' and a svc/NAME's addresses named for output)
 //
 // Start-up only: failures throw ConfigError (exit 2) with one line.
 
@@ -40,6 +41,10 @@ struct ResolvedTarget {
   Target target;
   std::string label;              // host name in outputs: the reverse name, address or node
   std::vector<NameRecord> names;  // k8s: its pods' addresses and names (pcapng's NRB)
+  // k8s: svc/NAME: the Service's cluster IPs, named NAME.NAMESPACE.svc (as
+  // cluster DNS names it), for pcapng's NRB only: a packet is never the
+  // Service's own, so it never decides a packet's pod.
+  std::vector<NameRecord> serviceNames;
 };
 
 std::vector<ResolvedTarget> resolveFleetTarget(const FleetTarget& fleet,

@@ -40,7 +40,8 @@ size_t MergeHub::addStream(bool live) {
   return merger_.addStream(live);
 }
 
-std::optional<size_t> MergeHub::joinStream(StreamLabel label, std::vector<NameRecord> names) {
+std::optional<size_t> MergeHub::joinStream(StreamLabel label, std::vector<NameRecord> names,
+                                           std::vector<NameRecord> serviceNames) {
   std::unique_lock<std::mutex> lock(mutex_);
   if (stop_) return std::nullopt;
   // Room under the lock for the readers' side now; the writer's side (the
@@ -55,6 +56,7 @@ std::optional<size_t> MergeHub::joinStream(StreamLabel label, std::vector<NameRe
   Event join{Event::Kind::Join, stream, {}, {}, nowNs()};
   join.label = std::move(label);
   join.names = std::move(names);
+  join.serviceNames = std::move(serviceNames);
   inbox_.push_back(std::move(join));
   writerCv_.notify_one();
   readersCv_.wait(lock, [&] { return stop_ || joined_ > stream; });
@@ -247,7 +249,7 @@ void MergeHub::applyEvents(std::vector<Event>& events) {
         merger_.addStream(true, static_cast<uint64_t>(wallNowNs()));
         verdicts_.emplace_back();
         judged_.push_back(false);
-        if (output_.addStream(std::move(e.label), e.names) != WriteResult::Ok) {
+        if (output_.addStream(std::move(e.label), e.names, e.serviceNames) != WriteResult::Ok) {
           log::error(output_.label(e.stream).name + ": cannot open its output file");
         }
         joinedRound_ = true;

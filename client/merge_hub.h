@@ -30,7 +30,8 @@ class MergeHub {
   // the merge (a fleet target that appeared). Returns once the writer has
   // made room for it (merger, output), so its reader may start; nullopt when
   // the run is ending. It holds back nothing stamped before it joined.
-  std::optional<size_t> joinStream(StreamLabel label, std::vector<NameRecord> names);
+  std::optional<size_t> joinStream(StreamLabel label, std::vector<NameRecord> names,
+                                   std::vector<NameRecord> serviceNames);
 
   // Reader side, any thread. onHeader waits until the writer has judged the
   // header (a stream of another link type is refused with a reason).
@@ -81,6 +82,7 @@ class MergeHub {
     uint64_t arrivalNs;
     StreamLabel label = {};            // Join
     std::vector<NameRecord> names = {};  // Join
+    std::vector<NameRecord> serviceNames = {};
   };
   // What the writer tells readers after each round, under the lock.
   struct StreamView {

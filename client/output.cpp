@@ -398,10 +398,26 @@ Output::Output(OutputConfig config, std::vector<StreamLabel> labels)
 
 Output::~Output() = default;
 
-void Output::setNameRecords(const std::vector<NameRecord>& records) {
-  names_ = records;
-  nameBlock_ = encodeNameResolutionBlock(names_);
-  if (summary_) summary_->setNameRecords(records);
+void Output::setNameRecords(const std::vector<NameRecord>& pods,
+                            const std::vector<NameRecord>& services) {
+  names_.clear();
+  newNames(pods);
+  newNames(services);
+  nameBlock_ = names_.empty() ? std::vector<uint8_t>{} : encodeNameResolutionBlock(names_);
+  if (summary_) summary_->setNameRecords(pods);
+}
+
+std::vector<NameRecord> Output::newNames(const std::vector<NameRecord>& names) {
+  std::vector<NameRecord> added;
+  for (const NameRecord& n : names) {
+    const bool known = std::any_of(names_.begin(), names_.end(), [&](const NameRecord& k) {
+      return k.address == n.address && k.name == n.name;
+    });
+    if (known) continue;
+    names_.push_back(n);
+    added.push_back(n);
+  }
+  return added;
 }
 
 namespace {
@@ -445,7 +461,8 @@ const std::string* Output::podOf(size_t stream, uint32_t linkType,
   return nullptr;
 }
 
-WriteResult Output::addStream(StreamLabel label, const std::vector<NameRecord>& names) {
+WriteResult Output::addStream(StreamLabel label, const std::vector<NameRecord>& names,
+                              const std::vector<NameRecord>& serviceNames) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     labels_.push_back(std::move(label));
@@ -456,17 +473,12 @@ WriteResult Output::addStream(StreamLabel label, const std::vector<NameRecord>& 
   interfaceCaps_.emplace_back();
   inputOtherPackets_.push_back(0);
   setStreamNames(labels_.size() - 1, names);
-  std::vector<NameRecord> added;
-  for (const NameRecord& n : names) {
-    const bool known = std::any_of(names_.begin(), names_.end(), [&](const NameRecord& k) {
-      return k.address == n.address && k.name == n.name;
-    });
-    if (!known) added.push_back(n);
-  }
+  const std::vector<NameRecord> pods = newNames(names);
+  std::vector<NameRecord> added = pods;
+  for (NameRecord& n : newNames(serviceNames)) added.push_back(std::move(n));
   if (!added.empty()) {
-    names_.insert(names_.end(), added.begin(), added.end());
     nameBlock_ = encodeNameResolutionBlock(names_);
-    if (summary_) summary_->setNameRecords(added);
+    if (summary_) summary_->setNameRecords(pods);
     // draft-ietf-opsawg-pcapng §4.5: an NRB may come anywhere in its section;
     // a reader applies it to the packets after it.
     const std::vector<uint8_t> block = encodeNameResolutionBlock(added);

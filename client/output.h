@@ -89,15 +89,16 @@ class Output {
   bool keepsOrigins() const { return config_.format != OutputFormat::Pcap; }
   // Before the run: the packet to annotate (pcapng), once.
   void setPacketComment(PacketComment comment) { comment_ = std::move(comment); }
-  // pcapng: an NRB naming these addresses, after each section header.
-  // Before the first write.
-  // Text, ndjson and flows show those packets under the name.
-  void setNameRecords(const std::vector<NameRecord>& records);
+  // pcapng: an NRB naming these addresses (pods', then Services'), after
+  // each section header. Before the first write. Text, ndjson and flows
+  // show the pods' packets under the pod's name.
+  void setNameRecords(const std::vector<NameRecord>& pods, const std::vector<NameRecord>& services);
   // The writer thread, while the run goes on: a stream joins (a fleet
   // target that appeared) with the names of its addresses. -w DIR/ opens
   // its file now when the others are open already; pcapng files get an NRB
   // of the new names before their next record.
-  WriteResult addStream(StreamLabel label, const std::vector<NameRecord>& names);
+  WriteResult addStream(StreamLabel label, const std::vector<NameRecord>& names,
+                        const std::vector<NameRecord>& serviceNames);
   // A k8s: target's stream: the pods its addresses belong to. In pcapng
   // output each pod gets an interface of its own, LABEL/POD (its node's
   // label). Before the run, or on the writer thread.
@@ -168,6 +169,8 @@ class Output {
   // By stream: address (4 or 16 bytes) to pod name; the writer thread's.
   std::vector<std::unordered_map<std::string, std::string>> streamPods_;
   std::vector<uint8_t> nameBlock_;        // their NRB (after each SHB), or empty
+  // Appends the names not given yet to names_, and returns them.
+  std::vector<NameRecord> newNames(const std::vector<NameRecord>& names);
   std::vector<std::string> comments_;     // write()'s, kept for reuse
   // The writer thread's: which interface indexes of each stream have
   // interfaces of their own, in every file (rotated or per target) alike.

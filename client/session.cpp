@@ -144,6 +144,12 @@ Config buildConfig(const Options& options) {
       for (ResolvedTarget& member : resolveMembers(options, *fleet, config.fleetSettings)) {
         log::detail(fleet->text + ": " + member.target.display() + " (" + member.label + ")");
         config.names.insert(config.names.end(), member.names.begin(), member.names.end());
+        for (const NameRecord& n : member.serviceNames) {
+          if (std::none_of(config.serviceNames.begin(), config.serviceNames.end(),
+                           [&](const NameRecord& k) { return k.address == n.address; })) {
+            config.serviceNames.push_back(n);
+          }
+        }
         config.fleetOf.resize(targets.size());
         config.fleetOf.push_back(config.fleets.size());
         config.targetNames.resize(targets.size());
@@ -247,7 +253,8 @@ StreamLabel Session::joiningLabel(const Target& t) const {
 }
 
 std::optional<MemberStream> Session::join(ResolvedTarget member) {
-  const auto stream = hub_->joinStream(joiningLabel(member.target), member.names);
+  const auto stream =
+      hub_->joinStream(joiningLabel(member.target), member.names, member.serviceNames);
   if (!stream) return std::nullopt;
   // It captures from now on: a --since window's history began before it
   // belonged to the fleet.
@@ -274,7 +281,8 @@ std::unique_ptr<FleetFollower> Session::follow() {
   for (size_t i = 0; i < config_.targets.size(); ++i) {
     if (!config_.fleetOf[i]) continue;
     follower->track(*config_.fleetOf[i],
-                    ResolvedTarget{config_.targets[i], config_.targets[i].label, config_.targetNames[i]},
+                    ResolvedTarget{config_.targets[i], config_.targets[i].label,
+                                   config_.targetNames[i], config_.serviceNames},
                     memberStream(*sources[i]));
   }
   return follower;
@@ -294,7 +302,7 @@ int Session::run() {
   output_ = std::make_unique<Output>(o.output, streamLabels());
   config_.http.output = output_.get();
   if (config_.trigger) output_->setPacketComment(*config_.trigger);
-  if (!config_.names.empty()) output_->setNameRecords(config_.names);
+  output_->setNameRecords(config_.names, config_.serviceNames);
   for (size_t i = 0; i < config_.targetNames.size(); ++i) output_->setStreamNames(i, config_.targetNames[i]);
   hub_ = std::make_unique<MergeHub>(mergerOptions, limit, *output_);
 

@@ -25,7 +25,8 @@ struct Config {
   std::vector<Target> targets;
   HttpSettings http;
   std::optional<PacketComment> trigger;  // --trigger's match, noted in pcapng output
-  std::vector<NameRecord> names;         // addresses named by k8s: targets (pcapng's NRB)
+  std::vector<NameRecord> names;         // pods' addresses named by k8s: targets (pcapng's NRB)
+  std::vector<NameRecord> serviceNames;  // and Services' (the NRB only)
   // dns: and k8s: targets, resolved again while the run goes on.
   std::vector<FleetTarget> fleets;
   FleetSettings fleetSettings;

@@ -35,6 +35,8 @@ ns_lan lan n1=10.213.40.1/24 n2=10.213.40.2/24 api=10.213.40.10/24 dns=10.213.40
 ip -n "$(ns_name n1)" addr add 10.213.40.111/24 dev "$(ns_ifname n1 lan)"
 ip -n "$(ns_name n1)" addr add 10.213.40.121/24 dev "$(ns_ifname n1 lan)"
 ip -n "$(ns_name n2)" addr add 10.213.40.112/24 dev "$(ns_ifname n2 lan)"
+# The Service's cluster IP answers on node-b (no kube-proxy here).
+ip -n "$(ns_name n2)" addr add 10.213.40.200/24 dev "$(ns_ifname n2 lan)"
 
 cat >state.py <<'EOF'
 {
@@ -56,6 +58,10 @@ cat >state.py <<'EOF'
     ],
     "deployments": [
         {"namespace": "shop", "name": "web", "matchLabels": {"app": "web"}, "replicas": 2},
+    ],
+    "services": [
+        {"namespace": "shop", "name": "web", "selector": {"app": "web"}, "clusterIP": "10.213.40.200",
+         "ports": [80]},
     ],
 }
 EOF
@@ -118,6 +124,25 @@ assert_eq 3 "$(requests_to via.pcap 10.213.40.112)" "echo requests to web-2 via 
 assert_eq 0 "$(requests_to via.pcap 10.213.40.121)" "echo requests to api-1 via the API server"
 assert_contains "$(cat "$(log_err via)")" "/api/v1/namespaces/ddump/pods/http:ddump-worker-a:8475/proxy/capture" "worker URL"
 pass "k8s:shop/deploy/web --via-apiserver (kubectl proxy): the same packets through pods/proxy"
+
+# A Service: its pods, and its cluster IP named in the NRB (web-1 calls it).
+s1=$(starts w1) s2=$(starts w2)
+ns_spawn cl svc "$DDUMP" -c 16 --kubectl "$KUBECTL" -w svc.pcapng -F pcapng --worker-scheme http \
+    --worker-port 8475 'k8s:shop/svc/web' icmp
+both() { (( $(starts w1) > s1 && $(starts w2) > s2 )); }
+wait_for 20 both || fail "svc: the workers did not both start a capture: $(cat "$(log_err svc)")"
+ns_ping cl 10.213.40.111 3 || fail "no ping reply from web-1"
+ns_ping cl 10.213.40.112 3 || fail "no ping reply from web-2"
+_e2e_in_ns n1 timeout -k 1 30 ping -n -q -c 2 -i 0.02 -W 1 -I 10.213.40.111 10.213.40.200 >/dev/null ||
+    fail "no ping reply from the Service's address"
+wait_exit svc 20 0 || fail "svc did not end after 16 packets: $(cat "$(log_err svc)")"
+named=$(tshark -r svc.pcapng -N n -Y 'icmp.type == 8' -T fields -e ip.dst_host 2>/dev/null | sort | uniq -c |
+    awk '{print $2 "=" $1}' | tr '\n' ' ')
+assert_eq "web-1=3 web-2=3 web.shop.svc=2 " "$named" "echo requests by the destination's name"
+ifs=$(tshark -r svc.pcapng -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c |
+    awk '{print $2 "=" $1}' | tr '\n' ' ')
+assert_eq "node-a/web-1=10 node-b/web-2=6 " "$ifs" "packets per pod (web-1's calls to the Service are web-1's)"
+pass "k8s:shop/svc/web: the Service's pods, and its cluster IP named web.shop.svc in the NRB"
 
 # 3. Errors: one line, exit 2.
 refuse() {  # NAME WANT ARGS...

@@ -29,7 +29,7 @@ ResolvedTarget member(const std::string& address, const std::string& label,
   if (!filter.empty()) url += "?filter=" + filter;
   auto target = parseTarget(url);
   REQUIRE(target);
-  return ResolvedTarget{*target, label, {}};
+  return ResolvedTarget{*target, label, {}, {}};
 }
 
 // One fleet target whose next resolution the test sets (or makes fail).
