@@ -469,6 +469,8 @@ void HttpSource::run() {
       feeder.reset();
     }
   }
+  // An ended stream of a long followed fleet keeps nothing big.
+  buffer_.reset();
   if (!failed_) state_ = TargetState::Done;
   hub_.onEnd(stream_, refused_);
 }

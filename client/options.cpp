@@ -176,7 +176,13 @@ void applyOption(int opt, const char* arg, Options& o) {
     }
     case kWorkerSelector: o.workerSelector = arg; break;
     case kViaApiServer: o.viaApiServer = arg; break;
-    case kRefresh: o.refreshSec = parseSeconds(arg, "--refresh"); break;
+    case kRefresh:
+      o.refreshSec = parseSeconds(arg, "--refresh");
+      // Each refresh runs kubectl (or asks DNS) for every fleet target.
+      if (o.refreshSec > 0 && o.refreshSec < 1) {
+        throw UsageError(std::string("--refresh: '") + arg + "' is under a second (0 turns it off)");
+      }
+      break;
     case kUser: o.user = arg; break;
     case kCa: o.caFile = arg; break;
     case kCert: o.certFile = arg; break;

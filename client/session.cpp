@@ -25,7 +25,10 @@ namespace {
 // Queue budget shared by all streams (a stream's share bounds its reader).
 constexpr size_t kQueueBudget = 24 << 20;
 constexpr size_t kMinStreamLimit = 256 << 10;
-constexpr size_t kMaxStreamLimit = 1 << 20;  // deeper queues only add first-touch page faults (measured)
+constexpr size_t kMaxStreamLimit = 1 << 20;
+// Streams a followed fleet may add in one run: each keeps a few hundred bytes
+// in the merge and the output until the end, however short it lived.
+constexpr size_t kMaxJoinedStreams = 10000;  // deeper queues only add first-touch page faults (measured)
 
 std::vector<std::string> readTargetsFile(const std::string& path) {
   std::ifstream in(path);
@@ -253,6 +256,21 @@ StreamLabel Session::joiningLabel(const Target& t) const {
 }
 
 std::optional<MemberStream> Session::join(ResolvedTarget member) {
+  {
+    std::lock_guard<std::mutex> lock(joinedMutex_);
+    if (joinedCount_ == kMaxJoinedStreams) {
+      log::error(member.target.display() + ": not followed: " + std::to_string(kMaxJoinedStreams) +
+                 " streams have joined this run already (start ddump again to follow more)");
+    }
+    if (joinedCount_ >= kMaxJoinedStreams) return std::nullopt;
+    ++joinedCount_;
+    std::erase_if(joinedReaders_, [](auto& reader) {
+      const TargetState state = reader.first->state();
+      if (state != TargetState::Done && state != TargetState::Failed) return false;
+      reader.second.join();  // its run() is returning: it set the state last but one
+      return true;
+    });
+  }
   const auto stream =
       hub_->joinStream(joiningLabel(member.target), member.names, member.serviceNames);
   if (!stream) return std::nullopt;
@@ -263,7 +281,7 @@ std::optional<MemberStream> Session::join(ResolvedTarget member) {
   Source& source =
       sources_.add(std::make_unique<HttpSource>(*stream, std::move(member.target), *hub_, settings));
   std::lock_guard<std::mutex> lock(joinedMutex_);
-  joinedReaders_.emplace_back([&source] { source.run(); });
+  joinedReaders_.emplace_back(&source, std::thread([&source] { source.run(); }));
   return memberStream(source);
 }
 
@@ -432,7 +450,7 @@ int Session::run() {
                                        [](const Target& t) { return t.kind == TargetKind::Stdin; });
   {
     std::lock_guard<std::mutex> lock(joinedMutex_);
-    for (auto& reader : joinedReaders_) readers.push_back(std::move(reader));
+    for (auto& reader : joinedReaders_) readers.push_back(std::move(reader.second));
     joinedReaders_.clear();
   }
   for (auto& reader : readers) {

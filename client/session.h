@@ -63,7 +63,11 @@ class Session {
   std::unique_ptr<BodyPump> pump_;  // outlives the sources that use it
   SourceList sources_;
   std::mutex joinedMutex_;
-  std::vector<std::thread> joinedReaders_;  // readers of members that joined, guarded by it
+  // Readers of members that joined, guarded by it; those whose source ended
+  // are joined as others join, so a fleet that churns for days holds no
+  // finished threads.
+  std::vector<std::pair<Source*, std::thread>> joinedReaders_;
+  size_t joinedCount_ = 0;  // guarded by joinedMutex_
   // Pulled file merges only. Declared after sources_ so that it is destroyed
   // first: its thread may still be reading their files.
   std::unique_ptr<ReadAhead> readAhead_;

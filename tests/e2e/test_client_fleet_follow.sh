@@ -22,6 +22,16 @@ fleet_require_kubectl
 DDUMP=$(e2e_bin ddump)
 cd "$E2E_TMP"
 
+# --refresh is checked like every other number of seconds.
+for bad in "0.5|is under a second (0 turns it off)" "-1|is not a number of seconds" "x|is not a number of seconds"; do
+    set +e
+    out=$("$DDUMP" --refresh "${bad%%|*}" dns:x.test 2>&1 >/dev/null)
+    rc=$?
+    set -e
+    assert_eq 2 "$rc" "--refresh ${bad%%|*}: exit status"
+    assert_eq "ddump: --refresh: '${bad%%|*}' ${bad#*|}" "$out" "--refresh ${bad%%|*}: the line"
+done
+
 ns_create n1
 ns_create n2
 ns_create api
@@ -63,7 +73,14 @@ pod() {  # NAME NODE IP: a web pod as the test API server takes it
 seconds_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 # --- 1. k8s: pods that come and go ------------------------------------------
-ns_spawn cl k8s "$DDUMP" --refresh 1 --kubectl "$KUBECTL" --worker-scheme http --worker-port 8475 \
+# kubectl, counting its runs (each refresh runs it once or more).
+cat >kubectl-counting <<SH
+#!/bin/sh
+echo run >>"$E2E_TMP/kubectl.calls"
+exec "$KUBECTL" "\$@"
+SH
+chmod +x kubectl-counting
+ns_spawn cl k8s "$DDUMP" --refresh 1 --kubectl "$PWD/kubectl-counting" --worker-scheme http --worker-port 8475 \
     -F pcapng -w k8s.pcapng 'k8s:shop/app=web' icmp
 wait_for 20 logged w1 capture_start 'host 10.213.41.111)' 1 ||
     fail "node-a's stream did not start: $(cat "$(log_err k8s)")"
@@ -94,22 +111,33 @@ wait_for 10 logged w2 capture_end 'host 10.213.41.112)' 1 ||
     fail "web-2's node kept its stream: $(cat "$(log_err k8s)")"
 ns_ping cl 10.213.41.112 3 || fail "no ping reply from web-2's address"  # no pod any more
 
+# The API server goes away: kubectl fails at every refresh, and the streams
+# go on as they are, with one line.
+stop fleet KILL
+api_down() { grep -q 'its streams go on as they are' "$(log_err k8s)"; }
+wait_for 10 api_down || fail "no line about the failed refresh: $(cat "$(log_err k8s)")"
+ns_ping cl 10.213.41.113 2 || fail "no ping reply from web-3"
+calls=$(wc -l <kubectl.calls)
+more_calls() { (( $(wc -l <kubectl.calls) >= calls + 3 )); }
+wait_for 10 more_calls || fail "ddump stopped refreshing: $(cat "$(log_err k8s)")"
+
 stop k8s INT 10 0
 err=$(cat "$(log_err k8s)")
 assert_eq 6 "$(requests_to k8s.pcapng 10.213.41.111)" "echo requests to web-1 (3 before, 3 after node-a's new stream: none twice)"
 assert_eq 3 "$(requests_to k8s.pcapng 10.213.41.112)" "echo requests to web-2 (only while it was a pod)"
-assert_eq 3 "$(requests_to k8s.pcapng 10.213.41.113)" "echo requests to web-3"
+assert_eq 5 "$(requests_to k8s.pcapng 10.213.41.113)" "echo requests to web-3 (2 after the API server went away)"
+assert_eq 1 "$(grep -c 'its streams go on as they are' <<<"$err")" "one line for the failed refreshes"
 named=$(tshark -r k8s.pcapng -N n -Y 'icmp.type == 8' -T fields -e ip.dst_host 2>/dev/null | sort | uniq -c |
     awk '{print $2 "=" $1}' | tr '\n' ' ')
-assert_eq "web-1=6 web-2=3 web-3=3 " "$named" "echo requests by the destination's name (NRBs)"
+assert_eq "web-1=6 web-2=3 web-3=5 " "$named" "echo requests by the destination's name (NRBs)"
 ifs=$(tshark -r k8s.pcapng -Y 'icmp.type == 8' -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c |
     awk '{print $2 "=" $1}' | tr '\n' ' ')
-assert_eq "node-a/web-1=6 node-a/web-3=3 node-b/web-2=3 " "$ifs" "echo requests by pcapng interface (NODE/POD)"
+assert_eq "node-a/web-1=6 node-a/web-3=5 node-b/web-2=3 " "$ifs" "echo requests by pcapng interface (NODE/POD)"
 assert_contains "$err" "k8s:shop/app=web: node-b joined" "node-b's stream joined"
 assert_contains "$err" "k8s:shop/app=web: node-b is gone" "node-b's stream left"
 assert_eq 2 "$(grep -c '(no longer in its fleet)' <<<"$err")" "summary: node-a's old and node-b's streams left the fleet"
 assert_not_contains "$err" "(failed)" "no stream failed"
-pass "k8s: web-2 joined within ${joined_ms} ms, web-3 got node-a a new filter (make before break), web-2's end ended node-b's stream; 12 requests, each once"
+pass "k8s: web-2 joined within ${joined_ms} ms, web-3 got node-a a new filter (make before break), web-2's end ended node-b's stream, the API server's loss kept the streams; 14 requests, each once"
 
 # --- 2. dns: addresses that come and go -------------------------------------
 mkdir zone
