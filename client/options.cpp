@@ -396,8 +396,9 @@ Capture (sent to every URL target that does not set it in its query):
 Targets from a file:
       --targets FILE      one target per line; '#' comments and blank lines ignored
 
-Kubernetes targets (resolved with your own kubectl, so every kubeconfig,
-context and auth plugin works):
+dns: and k8s: targets (k8s: resolved with your own kubectl, so every
+kubeconfig, context and auth plugin works):
+      --refresh SEC       resolve them again every SEC (default 30; 0: never)
       --kubectl PATH      the kubectl to run (default: kubectl on PATH)
       --context NAME      its kubeconfig context (default: the current one)
       --worker-selector [NS/]SELECTOR

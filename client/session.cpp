@@ -25,10 +25,10 @@ namespace {
 // Queue budget shared by all streams (a stream's share bounds its reader).
 constexpr size_t kQueueBudget = 24 << 20;
 constexpr size_t kMinStreamLimit = 256 << 10;
-constexpr size_t kMaxStreamLimit = 1 << 20;
+constexpr size_t kMaxStreamLimit = 1 << 20;  // deeper queues only add first-touch page faults (measured)
 // Streams a followed fleet may add in one run: each keeps a few hundred bytes
 // in the merge and the output until the end, however short it lived.
-constexpr size_t kMaxJoinedStreams = 10000;  // deeper queues only add first-touch page faults (measured)
+constexpr size_t kMaxJoinedStreams = 10000;
 
 std::vector<std::string> readTargetsFile(const std::string& path) {
   std::ifstream in(path);
@@ -425,7 +425,9 @@ int Session::run() {
   }
   if (!o.quiet || o.output.format == OutputFormat::Pcapng) fetchKernelDrops();
   const std::vector<Source*> all = sources_.snapshot();
-  std::vector<std::optional<uint64_t>> drops(all.size());
+  size_t streams = 0;
+  for (const Source* source : all) streams = std::max(streams, source->stream() + 1);
+  std::vector<std::optional<uint64_t>> drops(streams);
   for (Source* source : all) {
     auto* http = dynamic_cast<HttpSource*>(source);
     if (http && (http->dropsKnown() || http->kernelDrops() > 0)) {
