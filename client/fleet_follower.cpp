@@ -1,9 +1,7 @@
 #include "fleet_follower.h"
 
 #include <algorithm>
-#include <chrono>
 #include <exception>
-#include <set>
 #include <utility>
 
 #include "log.h"
@@ -13,6 +11,8 @@ namespace {
 
 // While a replacement waits for its successor to stream, it is checked this often.
 constexpr auto kSettleInterval = std::chrono::milliseconds(100);
+// A member whose stream keeps ending rejoins after at most 2^(kMaxBackoff-1) refreshes.
+constexpr unsigned kMaxBackoff = 7;
 
 bool ended(const MemberStream& stream) {
   const TargetState state = stream.state();
@@ -39,7 +39,7 @@ FleetFollower::~FleetFollower() {
 }
 
 void FleetFollower::track(size_t fleet, const ResolvedTarget& member, MemberStream stream) {
-  members_[fleet][keyOf(member)] = Member{member.label, std::move(stream)};
+  members_[fleet][keyOf(member)] = Member{member.label, std::move(stream), 0, {}};
 }
 
 void FleetFollower::start() {
@@ -57,34 +57,34 @@ void FleetFollower::stop() {
 }
 
 void FleetFollower::loop() {
-  const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(refreshSec_));
-  auto next = std::chrono::steady_clock::now() + period;
-  std::unique_lock<std::mutex> lock(mutex_);
+  const auto period =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(refreshSec_));
+  auto next = Clock::now() + period;
   while (!stop_) {
-    const auto wakeAt =
-        replacing() ? std::min(next, std::chrono::steady_clock::now() + kSettleInterval) : next;
-    cv_.wait_until(lock, wakeAt, [this] { return stop_; });
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      const auto wakeAt = replacing() ? std::min(next, Clock::now() + kSettleInterval) : next;
+      cv_.wait_until(lock, wakeAt, [this] { return stop_.load(); });
+    }
     if (stop_) break;
-    lock.unlock();
-    if (std::chrono::steady_clock::now() >= next) {
+    if (Clock::now() >= next) {
       refreshAll();
-      next = std::chrono::steady_clock::now() + period;
+      next = Clock::now() + period;
     }
     settleReplacements();
-    lock.lock();
   }
 }
 
 void FleetFollower::refreshAll() {
-  for (size_t fleet = 0; fleet < fleetNames_.size(); ++fleet) refresh(fleet);
+  for (size_t fleet = 0; fleet < fleetNames_.size() && !stop_; ++fleet) refresh(fleet);
 }
 
 void FleetFollower::refresh(size_t fleet) {
   std::vector<ResolvedTarget> resolved;
   try {
-    resolved = resolve_(fleet);
+    resolved = resolve_(fleet, stop_);
   } catch (const std::exception& e) {
+    if (stop_) return;  // cut short by stop()
     // Kept as they are: a resolver that failed once (DNS timeout, API server
     // restarting) must not end every stream.
     if (lastErrors_[fleet] != e.what()) {
@@ -94,23 +94,57 @@ void FleetFollower::refresh(size_t fleet) {
     return;
   }
   lastErrors_[fleet].clear();
-  auto& members = members_[fleet];
-  std::set<std::string> current;
+  std::vector<std::string> current;
   std::map<std::string, MemberStream> joinedByLabel;
   for (ResolvedTarget& member : resolved) {
-    const std::string key = keyOf(member);
-    current.insert(key);
-    const auto it = members.find(key);
-    if (it != members.end() && !ended(it->second.stream)) continue;
-    const std::string label = member.label;
-    std::optional<MemberStream> stream = join_(std::move(member));
-    if (!stream) return;  // the run is ending
-    log::info(fleetNames_[fleet] + ": " + label + " joined (" + key + ")");
-    members[key] = Member{label, *stream};
-    joinedByLabel[label] = *stream;
+    if (stop_) return;
+    current.push_back(keyOf(member));
+    rejoinOrKeep(fleet, current.back(), member, joinedByLabel);
   }
+  if (!stop_) retireGone(fleet, joinedByLabel, current);
+}
+
+void FleetFollower::rejoinOrKeep(size_t fleet, const std::string& key, ResolvedTarget& resolved,
+                                 std::map<std::string, MemberStream>& joinedByLabel) {
+  auto& members = members_[fleet];
+  const auto it = members.find(key);
+  const auto now = Clock::now();
+  if (it == members.end()) {
+    if (reclaimReplaced(fleet, key)) return;
+  } else {
+    Member& m = it->second;
+    if (!ended(m.stream)) {
+      if (m.stream.state() == TargetState::Streaming) m.rejoins = 0;
+      return;
+    }
+    // Refused for good (a 4xx): asking again would be refused again.
+    if (m.stream.refused() || now < m.notBefore) return;
+  }
+  const std::string label = resolved.label;
+  JoinOutcome outcome = join_(std::move(resolved));
+  if (outcome.ending) stop_ = true;
+  if (!outcome.stream) return;
+  log::info(fleetNames_[fleet] + ": " + label + " joined (" + key + ")");
+  Member& m = members[key];
+  m.label = label;
+  m.stream = *outcome.stream;
+  if (it != members.end()) {
+    // 1, 2, 4 ... refreshes until the next rejoin (half a period early, so
+    // that the refresh it is meant for is never missed by a moment).
+    m.rejoins = std::min(m.rejoins + 1, kMaxBackoff);
+    const double periods = static_cast<double>(1u << (m.rejoins - 1)) - 0.5;
+    m.notBefore = now + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(periods * refreshSec_));
+  }
+  joinedByLabel[label] = m.stream;
+}
+
+void FleetFollower::retireGone(size_t fleet,
+                               const std::map<std::string, MemberStream>& joinedByLabel,
+                               const std::vector<std::string>& current) {
+  auto& members = members_[fleet];
   for (auto it = members.begin(); it != members.end();) {
-    if (current.count(it->first) != 0) {
+    if (std::find(current.begin(), current.end(), it->first) != current.end()) {
       ++it;
       continue;
     }
@@ -128,6 +162,19 @@ void FleetFollower::refresh(size_t fleet) {
   }
 }
 
+// A member that a pending replacement was to retire is current again: it
+// stays, and the replacement is off (its successor is judged by this
+// refresh like any other member).
+bool FleetFollower::reclaimReplaced(size_t fleet, const std::string& key) {
+  const auto it =
+      std::find_if(replacements_.begin(), replacements_.end(),
+                   [&](const Replacement& r) { return r.fleet == fleet && r.key == key; });
+  if (it == replacements_.end()) return false;
+  members_[fleet][key] = it->old;
+  replacements_.erase(it);
+  return true;
+}
+
 void FleetFollower::settleReplacements() {
   std::erase_if(replacements_, [this](Replacement& r) {
     const TargetState state = r.successor.state();
@@ -135,7 +182,7 @@ void FleetFollower::settleReplacements() {
     if (state == TargetState::Failed) {
       // The old stream stays on, a member again: it still captures the pods
       // that stayed, and the next refresh tries the new one once more.
-      members_[r.fleet][r.key] = r.old;
+      if (!members_[r.fleet].try_emplace(r.key, r.old).second) r.old.stream.retire();
     } else {
       r.old.stream.retire();
     }

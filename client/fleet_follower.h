@@ -4,8 +4,10 @@
 //
 //   a member that appeared      joins the run as a new stream
 //   a member that is gone       is retired: its stream ends quietly
-//   a member whose stream ended joins again if it is still there (a worker
-//                               that restarted, a node that came back)
+//   a member whose stream ended joins again while it is still there (a
+//                               worker that restarted), after 1, 2, 4 ... 64
+//                               refreshes as it keeps ending; one the worker
+//                               refused (a 4xx) does not
 //   a failed resolution         keeps the members as they are; its line is
 //                               printed once until the error changes
 //
@@ -15,6 +17,8 @@
 // (make before break): nothing of the pods that stayed is lost in between,
 // and the moment both capture may hold a packet twice.
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -29,18 +33,28 @@
 
 namespace ddump {
 
-// What the follower needs of a member's stream (a Source: its state and retire()).
+// What the follower needs of a member's stream (a Source).
 struct MemberStream {
   std::function<TargetState()> state;
+  std::function<bool()> refused;  // the worker refused the request (4xx)
   std::function<void()> retire;
+};
+
+// Join's answer: a stream, or none because this member may not join (the
+// run's cap), or none because the run is ending.
+struct JoinOutcome {
+  std::optional<MemberStream> stream;
+  bool ending = false;
 };
 
 class FleetFollower {
  public:
-  // The current members of fleet target `fleet`; throws (ConfigError) on failure.
-  using Resolve = std::function<std::vector<ResolvedTarget>(size_t fleet)>;
-  // Starts a stream for a new member; none when the run is ending.
-  using Join = std::function<std::optional<MemberStream>(ResolvedTarget member)>;
+  // The current members of fleet target `fleet`; throws (ConfigError) on
+  // failure. A resolution in progress should end soon once `stop` is set.
+  using Resolve =
+      std::function<std::vector<ResolvedTarget>(size_t fleet, const std::atomic<bool>& stop)>;
+  // Starts a stream for a new member.
+  using Join = std::function<JoinOutcome(ResolvedTarget member)>;
 
   FleetFollower(std::vector<std::string> fleetNames, Resolve resolve, Join join, double refreshSec);
   ~FleetFollower();
@@ -50,7 +64,7 @@ class FleetFollower {
   // A member resolved at start-up, before start().
   void track(size_t fleet, const ResolvedTarget& member, MemberStream stream);
   void start();  // refreshes every refreshSec on its own thread
-  void stop();
+  void stop();   // prompt: a resolution under way is cut short
 
   // One refresh of every fleet target now (the thread's work; tests call it).
   void refreshAll();
@@ -59,9 +73,12 @@ class FleetFollower {
   bool replacing() const { return !replacements_.empty(); }
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct Member {
     std::string label;
     MemberStream stream;
+    unsigned rejoins = 0;         // in a row, its stream ending each time
+    Clock::time_point notBefore;  // the next rejoin
   };
   struct Replacement {
     size_t fleet;
@@ -70,6 +87,11 @@ class FleetFollower {
     MemberStream successor;
   };
   void refresh(size_t fleet);
+  void rejoinOrKeep(size_t fleet, const std::string& key, ResolvedTarget& resolved,
+                    std::map<std::string, MemberStream>& joinedByLabel);
+  void retireGone(size_t fleet, const std::map<std::string, MemberStream>& joinedByLabel,
+                  const std::vector<std::string>& current);
+  bool reclaimReplaced(size_t fleet, const std::string& key);
   void loop();
 
   std::vector<std::string> fleetNames_;
@@ -79,9 +101,9 @@ class FleetFollower {
   std::vector<std::map<std::string, Member>> members_;  // by key, per fleet target
   std::vector<std::string> lastErrors_;                 // per fleet target
   std::vector<Replacement> replacements_;
-  std::mutex mutex_;  // stop_
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;  // with cv_: the thread's sleep
   std::condition_variable cv_;
-  bool stop_ = false;
   std::thread thread_;
 };
 

@@ -91,13 +91,21 @@ std::string runKubectl(const FleetSettings& settings, std::vector<std::string> a
   bool outOpen = true;
   bool errOpen = true;
   bool timedOut = false;
+  bool cancelled = false;
   char buffer[65536];
   while (outOpen || errOpen) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timedOut = true;
       break;
+    }
+    if (settings.cancel) {
+      if (*settings.cancel) {
+        cancelled = true;
+        break;
+      }
+      left = std::min(left, std::chrono::milliseconds(100));  // looks at the flag that often
     }
     pollfd fds[2] = {{outOpen ? child.out.get() : -1, POLLIN, 0},
                      {errOpen ? child.err.get() : -1, POLLIN, 0}};
@@ -113,12 +121,13 @@ std::string runKubectl(const FleetSettings& settings, std::vector<std::string> a
       }
     }
   }
-  if (timedOut) ::kill(child.pid, SIGKILL);
+  if (timedOut || cancelled) ::kill(child.pid, SIGKILL);
   int status = 0;
   while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
   }
   std::string command = "kubectl";
   for (const std::string& a : args) command += " " + a;
+  if (cancelled) throw ConfigError(command + ": stopped");
   if (timedOut) {
     throw ConfigError(command + ": no answer within " +
                       std::to_string(static_cast<int>(settings.timeoutSec)) + " s");

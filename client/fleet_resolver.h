@@ -14,6 +14,7 @@
 //
 // Start-up only: failures throw ConfigError (exit 2) with one line.
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ struct FleetSettings {
   std::optional<std::string> viaApiServer;  // --via-apiserver URL (e.g. kubectl proxy's)
   std::string userFilter;                   // the capture filter, if any
   double timeoutSec = 30;                   // each kubectl call
+  // Set: a kubectl call under way is killed and fails at once (the run ends).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ResolvedTarget {

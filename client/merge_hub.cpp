@@ -226,8 +226,9 @@ HubOutcome MergeHub::toOutcome(WriteResult result) {
 
 // Writer thread, lock NOT held: events in arrival order, so a stream's header
 // comes before its batches and its end after them.
-void MergeHub::applyEvents(std::vector<Event>& events) {
+void MergeHub::applyEvents(std::vector<Event>& events, bool joins) {
   for (Event& e : events) {
+    if (e.kind == Event::Kind::Join && !joins) continue;
     touched_.push_back(e.stream);
     switch (e.kind) {
       case Event::Kind::Header:
@@ -379,7 +380,7 @@ HubOutcome MergeHub::finish(uint64_t count, RecordBuffer& out, HubOutcome outcom
   events.swap(inbox_);
   const uint64_t remaining = count == 0 ? Merger::kUnlimited : count - written_;
   lock.unlock();
-  applyEvents(events);
+  applyEvents(events, false);
   const uint64_t drained = merger_.drain(out, remaining);
   lock.lock();
   written_ += drained;

@@ -94,7 +94,8 @@ class MergeHub {
 
   static uint64_t nowNs();
   static HubOutcome toOutcome(WriteResult result);
-  void applyEvents(std::vector<Event>& events);
+  // `joins`: false at the end, when a stream that would join now never gets a reader.
+  void applyEvents(std::vector<Event>& events, bool joins = true);
   HubOutcome finish(uint64_t count, RecordBuffer& out, HubOutcome outcome);
   WriteResult flush(RecordBuffer& out);
   void publish(bool everything);

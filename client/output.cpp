@@ -144,7 +144,14 @@ class CaptureFile {
 
   WriteResult flush() {
     const auto bytes = config_.format == OutputFormat::Pcap ? pcap_.bytes() : ng_.bytes();
-    if (bytes.empty() || fd_ < 0) return WriteResult::Ok;
+    if (fd_ < 0) {
+      // A file that could not be created (said once): what was meant for
+      // it goes nowhere rather than pile up.
+      pcap_.clear();
+      ng_.clear();
+      return WriteResult::Ok;
+    }
+    if (bytes.empty()) return WriteResult::Ok;
     const bool ok = writeAll(fd_, bytes.data(), bytes.size());
     owner_.bytesWritten_ += bytes.size();
     pcap_.clear();
@@ -473,6 +480,13 @@ WriteResult Output::addStream(StreamLabel label, const std::vector<NameRecord>& 
   interfaceCaps_.emplace_back();
   inputOtherPackets_.push_back(0);
   setStreamNames(labels_.size() - 1, names);
+  // Its file first: files_ must hold one per stream whatever happens next.
+  WriteResult result = WriteResult::Ok;
+  if (config_.perTarget && header_) {
+    files_.push_back(std::make_unique<CaptureFile>(
+        *this, config_.path + perTargetFileNames(labels_.size()).back(), *header_));
+    result = files_.back()->open();
+  }
   const std::vector<NameRecord> pods = newNames(names);
   std::vector<NameRecord> added = pods;
   for (NameRecord& n : newNames(serviceNames)) added.push_back(std::move(n));
@@ -483,15 +497,10 @@ WriteResult Output::addStream(StreamLabel label, const std::vector<NameRecord>& 
     // a reader applies it to the packets after it.
     const std::vector<uint8_t> block = encodeNameResolutionBlock(added);
     for (auto& f : files_) {
-      if (WriteResult r = f->addBlock(block); r != WriteResult::Ok) return r;
+      if (WriteResult r = f->addBlock(block); r != WriteResult::Ok) result = r;
     }
   }
-  if (config_.perTarget && header_) {
-    files_.push_back(std::make_unique<CaptureFile>(
-        *this, config_.path + perTargetFileNames(labels_.size()).back(), *header_));
-    return files_.back()->open();
-  }
-  return WriteResult::Ok;
+  return result;
 }
 
 void Output::setInterfaces(size_t stream, std::map<uint32_t, std::string> names) {

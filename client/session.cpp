@@ -111,7 +111,8 @@ void refuseCleartextAuth(const Options& options, const Target& target) {
 }
 
 MemberStream memberStream(Source& source) {
-  return {[&source] { return source.state(); }, [&source] { source.retire(); }};
+  return {[&source] { return source.state(); }, [&source] { return source.refused(); },
+          [&source] { source.retire(); }};
 }
 
 }  // namespace
@@ -255,14 +256,14 @@ StreamLabel Session::joiningLabel(const Target& t) const {
   return {t.label.empty() ? t.host : t.label, description};
 }
 
-std::optional<MemberStream> Session::join(ResolvedTarget member) {
+JoinOutcome Session::join(ResolvedTarget member) {
   {
     std::lock_guard<std::mutex> lock(joinedMutex_);
     if (joinedCount_ == kMaxJoinedStreams) {
       log::error(member.target.display() + ": not followed: " + std::to_string(kMaxJoinedStreams) +
                  " streams have joined this run already (start ddump again to follow more)");
     }
-    if (joinedCount_ >= kMaxJoinedStreams) return std::nullopt;
+    if (joinedCount_ >= kMaxJoinedStreams) return {};
     ++joinedCount_;
     std::erase_if(joinedReaders_, [](auto& reader) {
       const TargetState state = reader.first->state();
@@ -273,7 +274,7 @@ std::optional<MemberStream> Session::join(ResolvedTarget member) {
   }
   const auto stream =
       hub_->joinStream(joiningLabel(member.target), member.names, member.serviceNames);
-  if (!stream) return std::nullopt;
+  if (!stream) return {std::nullopt, true};
   // It captures from now on: a --since window's history began before it
   // belonged to the fleet.
   HttpSettings settings = config_.http;
@@ -282,7 +283,7 @@ std::optional<MemberStream> Session::join(ResolvedTarget member) {
       sources_.add(std::make_unique<HttpSource>(*stream, std::move(member.target), *hub_, settings));
   std::lock_guard<std::mutex> lock(joinedMutex_);
   joinedReaders_.emplace_back(&source, std::thread([&source] { source.run(); }));
-  return memberStream(source);
+  return {memberStream(source), false};
 }
 
 std::unique_ptr<FleetFollower> Session::follow() {
@@ -290,8 +291,10 @@ std::unique_ptr<FleetFollower> Session::follow() {
   for (const FleetTarget& fleet : config_.fleets) names.push_back(fleet.text);
   auto follower = std::make_unique<FleetFollower>(
       std::move(names),
-      [this](size_t fleet) {
-        return resolveMembers(config_.options, config_.fleets[fleet], config_.fleetSettings);
+      [this](size_t fleet, const std::atomic<bool>& stop) {
+        FleetSettings settings = config_.fleetSettings;
+        settings.cancel = &stop;
+        return resolveMembers(config_.options, config_.fleets[fleet], settings);
       },
       [this](ResolvedTarget member) { return join(std::move(member)); },
       config_.options.refreshSec);

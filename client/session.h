@@ -54,7 +54,7 @@ class Session {
   std::vector<StreamLabel> streamLabels() const;
   StreamLabel joiningLabel(const Target& target) const;
   // A member that appeared in a fleet target: its stream and reader.
-  std::optional<MemberStream> join(ResolvedTarget member);
+  JoinOutcome join(ResolvedTarget member);
   std::unique_ptr<FleetFollower> follow();
 
   Config config_;

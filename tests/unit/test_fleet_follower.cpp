@@ -21,6 +21,7 @@ struct FakeStream {
   std::string key;
   TargetState state = TargetState::Connecting;
   int retired = 0;
+  bool refused = false;
 };
 
 ResolvedTarget member(const std::string& address, const std::string& label,
@@ -37,6 +38,7 @@ struct Fleet {
   std::vector<ResolvedTarget> next;
   bool fail = false;
   bool ending = false;  // the run is ending: joins are refused
+  bool capped = false;  // this run takes no more streams
   std::deque<std::unique_ptr<FakeStream>> streams;
   std::vector<std::string> joins;  // keys, in order
 
@@ -47,21 +49,22 @@ struct Fleet {
     return nullptr;
   }
   MemberStream handle(FakeStream& s) {
-    return {[&s] { return s.state; }, [&s] { ++s.retired; }};
+    return {[&s] { return s.state; }, [&s] { return s.refused; }, [&s] { ++s.retired; }};
   }
   FleetFollower follower() {
     return FleetFollower(
         {"dns:workers.test"},
-        [this](size_t) {
+        [this](size_t, const std::atomic<bool>&) {
           if (fail)
             throw std::runtime_error("dns:workers.test: cannot resolve workers.test: timeout");
           return next;
         },
-        [this](ResolvedTarget m) -> std::optional<MemberStream> {
-          if (ending) return std::nullopt;
+        [this](ResolvedTarget m) -> JoinOutcome {
+          if (ending) return {std::nullopt, true};
+          if (capped) return {};
           joins.push_back(m.target.display());
           streams.push_back(std::make_unique<FakeStream>(FakeStream{m.target.display()}));
-          return handle(*streams.back());
+          return {handle(*streams.back()), false};
         },
         1.0);
   }
@@ -198,4 +201,62 @@ TEST_CASE("a member gone while another of its label appears elsewhere is only re
   fleet.stream("http://10.0.0.3:8475/capture")->state = TargetState::Streaming;
   f.settleReplacements();
   CHECK(fleet.stream(kA)->retired == 1);
+}
+
+TEST_CASE("a stream that keeps ending rejoins after more and more refreshes; a refused one never",
+          "[unit][fleet]") {
+  log::configure(true, false);
+  Fleet fleet;
+  FleetFollower f = fleet.follower();
+  fleet.start(f, member("10.0.0.1", "a"));
+  fleet.start(f, member("10.0.0.2", "b"));
+  fleet.next = {member("10.0.0.1", "a"), member("10.0.0.2", "b")};
+  fleet.stream(kA)->state = TargetState::Failed;
+  fleet.stream(kB)->state = TargetState::Failed;
+  fleet.stream(kB)->refused = true;  // a 4xx: asking again is refused again
+  f.refreshAll();
+  REQUIRE(fleet.joins == std::vector<std::string>{kA});
+  // Ended again at once: the next rejoin waits (half a refresh at least),
+  // so a refresh now leaves it.
+  fleet.stream(kA)->state = TargetState::Failed;
+  f.refreshAll();
+  f.refreshAll();
+  CHECK(fleet.joins.size() == 1);
+  CHECK(fleet.stream(kB)->retired == 0);  // still a member: neither rejoined nor retired
+}
+
+TEST_CASE("a run that takes no more streams still retires members that are gone",
+          "[unit][fleet]") {
+  log::configure(true, false);
+  Fleet fleet;
+  FleetFollower f = fleet.follower();
+  fleet.start(f, member("10.0.0.1", "a"));
+  fleet.capped = true;
+  fleet.next = {member("10.0.0.2", "b"), member("10.0.0.3", "c")};
+  f.refreshAll();
+  CHECK(fleet.joins.empty());
+  CHECK(fleet.stream(kA)->retired == 1);
+}
+
+TEST_CASE("a member about to be replaced that comes back stays, once", "[unit][fleet]") {
+  log::configure(true, false);
+  Fleet fleet;
+  FleetFollower f = fleet.follower();
+  const ResolvedTarget before = member("10.0.0.1", "node-a", "host 10.1.0.1");
+  const ResolvedTarget after = member("10.0.0.1", "node-a", "host 10.1.0.3");
+  const std::string oldKey = before.target.display();
+  const std::string newKey = after.target.display();
+  fleet.start(f, before);
+  fleet.next = {after};
+  f.refreshAll();  // the successor connects (slowly)
+  fleet.next = {before};
+  f.refreshAll();  // the old filter is back: no second stream for it
+  CHECK(fleet.joins == std::vector<std::string>{newKey});
+  CHECK_FALSE(f.replacing());
+  CHECK(fleet.stream(newKey)->retired == 1);  // the successor is gone now
+  fleet.stream(newKey)->state = TargetState::Done;
+  f.settleReplacements();
+  f.refreshAll();
+  CHECK(fleet.stream(oldKey)->retired == 0);
+  CHECK(fleet.joins.size() == 1);
 }
