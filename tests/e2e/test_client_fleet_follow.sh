@@ -11,7 +11,7 @@
 #      every ping of a selected pod is captured once, none of a pod no longer
 #      selected; web-3 is named by an NRB; exit 0 (nothing failed).
 #   2. dns:workers.test -w DIR/: an address added gets a stream and a file,
-#      one removed ends quietly.
+#      a worker that restarts a new stream, an address removed ends quietly.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/worker_lib.sh"
@@ -152,6 +152,13 @@ dns_set workers.test 10.213.41.1 10.213.41.2
 wait_for 10 logged w2 capture_start 'host 10.213.41.9"' 1 ||
     fail "dns: the added address got no stream: $(cat "$(log_err dnsrun)")"
 ns_ping cl 10.213.41.2 2 || fail "no ping reply from 10.213.41.2"
+# The second worker restarts: its stream ends (cleanly: the worker ends it on
+# SIGTERM) and, the address still being in the name, a new one joins.
+stop w2 TERM 10 0
+start_worker n2 w2b --listen 10.213.41.2:8475
+wait_for 10 logged w2b capture_start 'host 10.213.41.9"' 1 ||
+    fail "dns: the restarted worker got no stream: $(cat "$(log_err dnsrun)")"
+ns_ping cl 10.213.41.2 2 || fail "no ping reply from 10.213.41.2"
 dns_set workers.test 10.213.41.2
 wait_for 10 logged w1 capture_end 'host 10.213.41.9"' 1 ||
     fail "dns: the removed address kept its stream: $(cat "$(log_err dnsrun)")"
@@ -160,11 +167,12 @@ stop dnsrun INT 10 0
 err=$(cat "$(log_err dnsrun)")
 # -w DIR/: a file per stream, the joining one's opened when it joined (both
 # are named after the reverse name, the second made unique).
-assert_eq "workers.test.pcap workers.test_2.pcap " "$(ls dns | tr '\n' ' ')" "per-target files"
+assert_eq "workers.test.pcap workers.test_2.pcap workers.test_3.pcap " "$(ls dns | tr '\n' ' ')" "per-target files"
 assert_eq 2 "$(requests_to dns/workers.test.pcap 10.213.41.1)" "echo requests to the first worker (while it was in the name)"
 assert_eq 0 "$(requests_to dns/workers.test.pcap 10.213.41.2)" "echo requests to the added worker in the first one's file"
 assert_eq 2 "$(requests_to dns/workers.test_2.pcap 10.213.41.2)" "echo requests to the added worker"
+assert_eq 2 "$(requests_to dns/workers.test_3.pcap 10.213.41.2)" "echo requests to the added worker after its restart"
 # Both addresses' reverse name is workers.test (dnsmasq answers PTR from its hosts file).
 assert_contains "$err" "dns:workers.test: workers.test joined (http://10.213.41.2:8475/capture)" "the added address joined"
 assert_contains "$err" "dns:workers.test: workers.test is gone (http://10.213.41.1:8475/capture)" "the removed address left"
-pass "dns:workers.test: an added address got a stream, a removed one ended quietly (exit 0)"
+pass "dns:workers.test: an added address got a stream, a restarted worker a new one, a removed address's ended quietly (exit 0)"
