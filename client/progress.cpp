@@ -72,15 +72,15 @@ void ProgressReporter::loop() {
 }
 
 ProgressSnapshot ProgressReporter::snapshot(double nowSec) {
-  const bool pollDrops = sources_.size() <= kDropsPollMaxTargets && nowSec - lastDropsPoll_ >= kDropsPollSec;
-  if (pollDrops) lastDropsPoll_ = nowSec;
-  if (pollDrops) {
+  if (nowSec - lastDropsPoll_ >= kDropsPollSec) {
+    lastDropsPoll_ = nowSec;
     std::vector<HttpSource*> streaming;
     for (Source* source : sources_) {
       auto* http = dynamic_cast<HttpSource*>(source);
       if (http && source->state() == TargetState::Streaming) streaming.push_back(http);
     }
-    fetchAllKernelDrops(streaming);
+    // Streams that ended (a followed fleet's) cost nothing to ask.
+    if (streaming.size() <= kDropsPollMaxTargets) fetchAllKernelDrops(streaming);
   }
   ProgressSnapshot snap;
   for (size_t i = 0; i < sources_.size(); ++i) {
