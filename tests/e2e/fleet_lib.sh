@@ -52,6 +52,18 @@ declare -gA _K8S_NS=() _K8S_ADDR=() _K8S_PORT=() _K8S_TOKEN=()
 _K8S_FIRST=""
 _FLEET_ETC_DIRS=()
 
+# fleet_lan NET        a two-node cluster's network: namespaces n1 and n2
+#                      (nodes, NET.1 and NET.2), api (NET.10), dns (NET.53)
+#                      and cl (the client, NET.9) on one LAN NET.0/24
+fleet_lan() {
+    local ns
+    for ns in n1 n2 api dns cl; do ns_create "$ns"; done
+    ns_lan lan n1="$1.1/24" n2="$1.2/24" api="$1.10/24" dns="$1.53/24" cl="$1.9/24"
+}
+
+# fleet_addr NS ADDR   one more address (a pod's) on NS's LAN interface
+fleet_addr() { ip -n "$(ns_name "$1")" addr add "$2/24" dev "$(ns_ifname "$1" lan)"; }
+
 # fleet_require_kubectl   skip (exit 77) unless $KUBECTL runs
 fleet_require_kubectl() {
     [[ -n "$KUBECTL" && -x "$KUBECTL" ]] || skip "no kubectl (install kubernetes-client or set KUBECTL)"

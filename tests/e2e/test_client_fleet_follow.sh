@@ -32,16 +32,11 @@ for bad in "0.5|is under a second (0 turns it off)" "-1|is not a number of secon
     assert_eq "ddump: --refresh: '${bad%%|*}' ${bad#*|}" "$out" "--refresh ${bad%%|*}: the line"
 done
 
-ns_create n1
-ns_create n2
-ns_create api
-ns_create dns
-ns_create cl
-ns_lan lan n1=10.213.41.1/24 n2=10.213.41.2/24 api=10.213.41.10/24 dns=10.213.41.53/24 cl=10.213.41.9/24
+fleet_lan 10.213.41
 # Pod addresses: web-1 and web-3 on node-a, web-2 on node-b.
-ip -n "$(ns_name n1)" addr add 10.213.41.111/24 dev "$(ns_ifname n1 lan)"
-ip -n "$(ns_name n1)" addr add 10.213.41.113/24 dev "$(ns_ifname n1 lan)"
-ip -n "$(ns_name n2)" addr add 10.213.41.112/24 dev "$(ns_ifname n2 lan)"
+fleet_addr n1 10.213.41.111
+fleet_addr n1 10.213.41.113
+fleet_addr n2 10.213.41.112
 
 cat >state.py <<'PY'
 {

@@ -24,19 +24,14 @@ fleet_require_kubectl
 DDUMP=$(e2e_bin ddump)
 cd "$E2E_TMP"
 
-ns_create n1
-ns_create n2
-ns_create api
-ns_create dns
-ns_create cl
-ns_lan lan n1=10.213.40.1/24 n2=10.213.40.2/24 api=10.213.40.10/24 dns=10.213.40.53/24 cl=10.213.40.9/24
+fleet_lan 10.213.40
 # The pods' addresses live on their nodes: web-1 and api-1 on node-a, web-2
 # on node-b.
-ip -n "$(ns_name n1)" addr add 10.213.40.111/24 dev "$(ns_ifname n1 lan)"
-ip -n "$(ns_name n1)" addr add 10.213.40.121/24 dev "$(ns_ifname n1 lan)"
-ip -n "$(ns_name n2)" addr add 10.213.40.112/24 dev "$(ns_ifname n2 lan)"
+fleet_addr n1 10.213.40.111
+fleet_addr n1 10.213.40.121
+fleet_addr n2 10.213.40.112
 # The Service's cluster IP answers on node-b (no kube-proxy here).
-ip -n "$(ns_name n2)" addr add 10.213.40.200/24 dev "$(ns_ifname n2 lan)"
+fleet_addr n2 10.213.40.200
 
 cat >state.py <<'EOF'
 {
