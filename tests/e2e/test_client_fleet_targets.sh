@@ -88,6 +88,7 @@ requests_to() { tcpdump -nr "$1" 2>/dev/null | grep -c "> $2: ICMP echo request"
 # 1. A label selector: web-1 (node-a) and web-2 (node-b), not api-1.
 capture sel 12 'k8s:shop/app=web' --worker-scheme http --worker-port 8475 -F pcapng icmp
 assert_eq 12 "$(pcap_count sel.pcap)" "packets"
+assert_contains "$(capinfos sel.pcap)" "Strict time order:   True" "the two nodes' packets merged in time order"
 assert_eq 3 "$(requests_to sel.pcap 10.213.40.111)" "echo requests to web-1"
 assert_eq 3 "$(requests_to sel.pcap 10.213.40.112)" "echo requests to web-2"
 assert_eq 0 "$(requests_to sel.pcap 10.213.40.121)" "echo requests to api-1 (not selected)"
