@@ -155,7 +155,7 @@ Target urlTarget(const std::string& url) {
   return *parsed;
 }
 
-std::vector<ResolvedTarget> resolveDns(const FleetTarget& fleet) {
+std::vector<ResolvedTarget> resolveDns(const FleetTarget& fleet, const FleetSettings& settings) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;  // one entry per address, not one per socket type
@@ -184,10 +184,11 @@ std::vector<ResolvedTarget> resolveDns(const FleetTarget& fleet) {
   ::freeaddrinfo(found);
   if (named.empty()) throw ConfigError(fleet.text + ": " + name + " has no addresses");
   std::sort(named.begin(), named.end());
+  const uint16_t port = fleet.portGiven ? fleet.port : settings.dnsPort.value_or(fleet.port);
+  const char* scheme = settings.dnsScheme == WorkerScheme::Https ? "https://" : "http://";
   std::vector<ResolvedTarget> out;
   for (const auto& [address, label] : named) {
-    const std::string url =
-        "http://" + bracketed(address) + ":" + std::to_string(fleet.port) + kDefaultPath;
+    const std::string url = scheme + bracketed(address) + ":" + std::to_string(port) + kDefaultPath;
     out.push_back({urlTarget(url), label, {}, {}});
   }
   return out;
@@ -262,7 +263,8 @@ std::vector<ResolvedTarget> resolveKubernetes(const FleetTarget& fleet,
 
 std::vector<ResolvedTarget> resolveFleetTarget(const FleetTarget& fleet,
                                                const FleetSettings& settings) {
-  return fleet.kind == FleetKind::Dns ? resolveDns(fleet) : resolveKubernetes(fleet, settings);
+  return fleet.kind == FleetKind::Dns ? resolveDns(fleet, settings)
+                                      : resolveKubernetes(fleet, settings);
 }
 
 }  // namespace ddump

@@ -35,6 +35,10 @@ struct FleetSettings {
   std::string workerNamespace = kWorkerNamespace;
   std::optional<std::string> viaApiServer;  // --via-apiserver URL (e.g. kubectl proxy's)
   std::string userFilter;                   // the capture filter, if any
+  // dns: targets: http and port 8475 (as a bare HOST) unless --worker-scheme
+  // or --worker-port say otherwise (a NAME:PORT still wins).
+  std::optional<WorkerScheme> dnsScheme;
+  std::optional<uint16_t> dnsPort;
   double timeoutSec = 30;                   // each kubectl call
   // Set: a kubectl call under way is killed and fails at once (the run ends).
   const std::atomic<bool>* cancel = nullptr;

@@ -362,7 +362,8 @@ Targets:
   HOST[:PORT]        same as http://HOST:PORT/capture ([::1]:PORT for IPv6)
   FILE, -            a pcap file, or stdin: ddump a.pcap b.pcap is a streaming mergecap
   dns:NAME[:PORT]    every A and AAAA address of NAME, one stream each, labelled
-                     by the address's reverse name (or the address); port 8475
+                     by the address's reverse name (or the address); http and port
+                     8475 unless --worker-scheme or --worker-port say otherwise
   k8s:[NAMESPACE/]WHAT
                      the pods Kubernetes selects, WHAT being pod/NAME, deploy/NAME,
                      sts/NAME, ds/NAME, svc/NAME or a label selector (app=web,tier!=db):
@@ -406,7 +407,8 @@ kubeconfig, context and auth plugin works):
                           ddump/app.kubernetes.io/name=ddump-worker)
       --worker-scheme http|https, --worker-port N
                           how a worker is reached on its node's InternalIP (default
-                          https and 8443: the shipped DaemonSet's proxy)
+                          https and 8443: the shipped DaemonSet's proxy); given,
+                          they apply to dns: targets too
       --via-apiserver URL reach each worker through the API server's pods/proxy at URL
                           (e.g. kubectl proxy's http://127.0.0.1:8001) when the nodes
                           cannot be reached: RBAC is the gate, and every packet crosses

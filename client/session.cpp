@@ -79,8 +79,12 @@ FleetSettings fleetSettingsOf(const Options& options) {
   settings.context = options.context;
   if (options.workerScheme) {
     settings.workerScheme = *options.workerScheme == "http" ? WorkerScheme::Http : WorkerScheme::Https;
+    settings.dnsScheme = settings.workerScheme;
   }
-  if (options.workerPort) settings.workerPort = *options.workerPort;
+  if (options.workerPort) {
+    settings.workerPort = *options.workerPort;
+    settings.dnsPort = settings.workerPort;
+  }
   if (options.workerSelector) {
     const std::string& given = *options.workerSelector;
     const size_t slash = given.find('/');

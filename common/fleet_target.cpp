@@ -131,6 +131,7 @@ Result<FleetTarget> parseDns(std::string_view text) {
     auto parsed = parsePort(port, text);
     if (!parsed) return parsed.error();
     target.port = *parsed;
+    target.portGiven = true;
   }
   return target;
 }

@@ -42,6 +42,7 @@ struct FleetTarget {
   // Dns: the name (as written, a final dot kept) and the workers' port.
   std::string dnsName;
   uint16_t port = kDefaultPort;
+  bool portGiven = false;  // NAME:PORT, not the default
 
   // Kubernetes: nullopt means "no namespace given" (the kubeconfig
   // context's namespace applies).

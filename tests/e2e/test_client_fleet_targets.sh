@@ -12,7 +12,8 @@
 #   2. k8s:shop/deploy/web and --via-apiserver (kubectl proxy): the same.
 #   3. One-line errors, exit 2: nothing selected, a wrong context, a bad
 #      target, no kubectl.
-#   4. dns:workers.test: one stream per address dnsmasq gives.
+#   4. dns:workers.test: one stream per address dnsmasq gives; with
+#      --worker-scheme https --worker-port, over verified TLS on that port.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/worker_lib.sh"
@@ -176,3 +177,33 @@ assert_contains "$err" "dns:workers.test: http://10.213.40.2:8475/capture" "seco
 assert_eq 2 "$(requests_to dns.pcap 10.213.40.1)" "echo requests to the first worker"
 assert_eq 2 "$(requests_to dns.pcap 10.213.40.2)" "echo requests to the second worker"
 pass "dns:workers.test: a stream per address dnsmasq gave, 8 packets from both"
+
+# dns: with --worker-scheme https --worker-port: every address over TLS on
+# that port (here a stand-in worker behind TLS on each node, its certificate
+# for the node's address, signed by our root), as for the shipped proxy.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout root.key -out root.crt \
+    -days 2 -subj "/CN=fleet root" -addext basicConstraints=critical,CA:TRUE 2>/dev/null
+for n in 1 2; do
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "node$n.key" \
+        -subj "/CN=node$n" -out "node$n.csr" 2>/dev/null
+    printf 'subjectAltName=IP:10.213.40.%s\n' "$n" >"node$n.ext"
+    openssl x509 -req -in "node$n.csr" -CA root.crt -CAkey root.key -CAcreateserial -days 2 \
+        -extfile "node$n.ext" -out "node$n.crt" 2>/dev/null
+    ns_spawn "n$n" "tls$n" "$(e2e_bin ddump-fake-worker)" --host "10.213.40.$n" --port 8443 \
+        --tls-cert "node$n.crt" --tls-key "node$n.key" --file "$DDUMP_SRC_DIR/tests/data/en10mb_le_usec.pcap"
+    wait_for_file_lines "$(log_out "tls$n")" 1 10 || fail "TLS stand-in $n did not start: $(cat "$(log_err "tls$n")")"
+done
+ns_spawn cl dnstls "$DDUMP" -v --worker-scheme https --worker-port 8443 --ca root.crt -w tls.pcap dns:workers.test
+wait_exit dnstls 20 0 || fail "dns: over https did not end: $(cat "$(log_err dnstls)")"
+err=$(cat "$(log_err dnstls)")
+assert_contains "$err" "dns:workers.test: https://10.213.40.1:8443/capture" "first address, https"
+assert_contains "$err" "dns:workers.test: https://10.213.40.2:8443/capture" "second address, https"
+assert_eq 22 "$(pcap_count tls.pcap)" "both stand-ins' 11 packets, over verified TLS"
+# A PORT in the target still wins over --worker-port.
+s1=$(starts w1) s2=$(starts w2)
+ns_spawn cl dnsport "$DDUMP" -v -c 2 --worker-port 9 dns:workers.test:8475 'icmp and host 10.213.40.9'
+wait_for 20 both || fail "dns:NAME:PORT: the workers did not both start a capture: $(cat "$(log_err dnsport)")"
+ns_ping cl 10.213.40.1 1 || fail "no ping reply from 10.213.40.1"
+wait_exit dnsport 20 0 || fail "dns:NAME:PORT: ddump did not end: $(cat "$(log_err dnsport)")"
+assert_contains "$(cat "$(log_err dnsport)")" "dns:workers.test:8475: http://10.213.40.1:8475/capture" "dns:NAME:PORT over --worker-port"
+pass "dns:workers.test --worker-scheme https --worker-port 8443: every address over verified TLS, 22 packets; NAME:PORT wins over --worker-port"

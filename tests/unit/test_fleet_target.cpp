@@ -64,11 +64,13 @@ TEST_CASE("dns:NAME[:PORT] gives the name and the port, 8475 by default", "[unit
   CHECK(t.kind == FleetKind::Dns);
   CHECK(t.dnsName == "workers.example.com");
   CHECK(t.port == 8475);
+  CHECK_FALSE(t.portGiven);  // --worker-port may set it
   CHECK(canonicalText(t) == "dns:workers.example.com:8475");
 
   t = parseOk("dns:ddump-worker.ddump.svc.cluster.local.:8443");
   CHECK(t.dnsName == "ddump-worker.ddump.svc.cluster.local.");
   CHECK(t.port == 8443);
+  CHECK(t.portGiven);
   CHECK(parseOk("DNS:Web-1:1").port == 1);
   CHECK(parseOk("dns:Web-1:1").dnsName == "Web-1");
   CHECK(parseOk("dns:w:65535").port == 65535);
