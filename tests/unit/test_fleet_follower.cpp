@@ -76,6 +76,14 @@ struct Fleet {
   }
 };
 
+// node-a's member before and after its selected pods changed (its filter).
+struct FilterChange {
+  ResolvedTarget before = member("10.0.0.1", "node-a", "host 10.1.0.1");
+  ResolvedTarget after = member("10.0.0.1", "node-a", "host 10.1.0.3");
+  std::string oldKey = before.target.display();
+  std::string newKey = after.target.display();
+};
+
 const std::string kA = "http://10.0.0.1:8475/capture";
 const std::string kB = "http://10.0.0.2:8475/capture";
 
@@ -140,10 +148,7 @@ TEST_CASE("a node whose filter changed: the new stream first, the old one retire
   log::configure(true, false);
   Fleet fleet;
   FleetFollower f = fleet.follower();
-  const ResolvedTarget before = member("10.0.0.1", "node-a", "host 10.1.0.1");
-  const ResolvedTarget after = member("10.0.0.1", "node-a", "host 10.1.0.1 or host 10.1.0.3");
-  const std::string oldKey = before.target.display();
-  const std::string newKey = after.target.display();
+  const auto [before, after, oldKey, newKey] = FilterChange{};
   REQUIRE(oldKey != newKey);
   fleet.start(f, before);
   fleet.next = {after};
@@ -168,10 +173,7 @@ TEST_CASE("a successor that fails leaves the old stream on, and is tried again",
   log::configure(true, false);
   Fleet fleet;
   FleetFollower f = fleet.follower();
-  const ResolvedTarget before = member("10.0.0.1", "node-a", "host 10.1.0.1");
-  const ResolvedTarget after = member("10.0.0.1", "node-a", "host 10.1.0.3");
-  const std::string oldKey = before.target.display();
-  const std::string newKey = after.target.display();
+  const auto [before, after, oldKey, newKey] = FilterChange{};
   fleet.start(f, before);
   fleet.next = {after};
   f.refreshAll();
@@ -242,10 +244,7 @@ TEST_CASE("a member about to be replaced that comes back stays, once", "[unit][f
   log::configure(true, false);
   Fleet fleet;
   FleetFollower f = fleet.follower();
-  const ResolvedTarget before = member("10.0.0.1", "node-a", "host 10.1.0.1");
-  const ResolvedTarget after = member("10.0.0.1", "node-a", "host 10.1.0.3");
-  const std::string oldKey = before.target.display();
-  const std::string newKey = after.target.display();
+  const auto [before, after, oldKey, newKey] = FilterChange{};
   fleet.start(f, before);
   fleet.next = {after};
   f.refreshAll();  // the successor connects (slowly)

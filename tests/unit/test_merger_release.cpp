@@ -18,13 +18,6 @@ constexpr uint64_t kMs = 1'000'000;
 constexpr uint64_t kBase = 1'700'000'000ULL * 1'000'000'000ULL;
 constexpr uint64_t kMaxDelay = 500 * kMs;
 
-GlobalHeader header() {
-  GlobalHeader h;
-  h.linkType = kLinkTypeEthernet;
-  h.snaplen = 65535;
-  return h;
-}
-
 // One record per stamp (µs after kBase), its payload the stream's number.
 PacketBatch batch(size_t stream, std::initializer_list<uint64_t> usList) {
   PacketBatch b;
@@ -44,7 +37,7 @@ Merger fleet(size_t streams, uint64_t now, RecordBuffer& out) {
   Merger m(MergerOptions{kMaxDelay});
   for (size_t s = 0; s < streams; ++s) {
     m.addStream(true);
-    REQUIRE(m.setHeader(s, header(), now).ok());
+    REQUIRE(m.setHeader(s, ethernetHeader(), now).ok());
   }
   for (size_t s = 0; s + 1 < streams; ++s) REQUIRE(m.push(s, batch(s, {10'000 + s, 30'000}), now));
   m.release(now, out);  // the global header: every stream has answered
@@ -141,7 +134,7 @@ TEST_CASE("at 1000 streams every record goes in the call that first allows it", 
   std::vector<uint64_t> highWater(streams, 0);
   for (size_t s = 0; s < streams; ++s) {
     m.addStream(true);
-    REQUIRE(m.setHeader(s, header(), t0).ok());
+    REQUIRE(m.setHeader(s, ethernetHeader(), t0).ok());
   }
   // Rounds of 10 ms: each stream sends one record stamped within its round
   // (jittered), the streams' batches arriving in a shuffled order, as 1000
@@ -177,14 +170,14 @@ TEST_CASE("a stream that joins a running merge holds back nothing stamped before
   RecordBuffer out;
   Merger m(MergerOptions{kMaxDelay});
   m.addStream(true);
-  REQUIRE(m.setHeader(0, header(), t0).ok());
+  REQUIRE(m.setHeader(0, ethernetHeader(), t0).ok());
   REQUIRE(m.push(0, batch(0, {10'000, 20'000, 40'000}), t0));
   CHECK(m.release(t0, out) == 3);  // alone: everything it has shown
   REQUIRE(m.push(0, batch(0, {50'000, 60'000}), t0 + 1 * kMs));
   // It joins having shown 55 ms (its capture starts then): 50 ms goes at
   // once, 60 ms waits for it.
   const size_t joined = m.addStream(true, kBase + 55'000'000);
-  REQUIRE(m.setHeader(joined, header(), t0 + 1 * kMs).ok());
+  REQUIRE(m.setHeader(joined, ethernetHeader(), t0 + 1 * kMs).ok());
   CHECK(m.release(t0 + 1 * kMs, out) == 1);
   CHECK(m.nextDeadline() == t0 + 1 * kMs + kMaxDelay);
   REQUIRE(m.push(joined, batch(joined, {70'000}), t0 + 2 * kMs));
@@ -193,9 +186,9 @@ TEST_CASE("a stream that joins a running merge holds back nothing stamped before
   // Joined without a mark (as at start), the same record would wait.
   Merger held(MergerOptions{kMaxDelay});
   held.addStream(true);
-  REQUIRE(held.setHeader(0, header(), t0).ok());
+  REQUIRE(held.setHeader(0, ethernetHeader(), t0).ok());
   REQUIRE(held.push(0, batch(0, {50'000}), t0));
   held.addStream(true);
-  REQUIRE(held.setHeader(1, header(), t0).ok());
+  REQUIRE(held.setHeader(1, ethernetHeader(), t0).ok());
   CHECK(held.release(t0, out) == 0);
 }

@@ -11,13 +11,6 @@ namespace {
 constexpr uint64_t kMs = 1'000'000;
 constexpr uint64_t kBase = 1'700'000'000ULL * 1'000'000'000ULL;
 
-GlobalHeader header() {
-  GlobalHeader h;
-  h.linkType = kLinkTypeEthernet;
-  h.snaplen = 65535;
-  return h;
-}
-
 PacketBatch batch(uint8_t stream, std::initializer_list<uint64_t> msList) {
   PacketBatch b;
   b.linkType = kLinkTypeEthernet;
@@ -48,8 +41,8 @@ TEST_CASE("a strict (history) stream is never overtaken, then merges live", "[me
   const size_t fast = m.addStream(false);
   const size_t slow = m.addStream(false);
   RecordBuffer out;
-  REQUIRE(m.setHeader(fast, header(), 0).ok());
-  REQUIRE(m.setHeader(slow, header(), 0).ok());
+  REQUIRE(m.setHeader(fast, ethernetHeader(), 0).ok());
+  REQUIRE(m.setHeader(slow, ethernetHeader(), 0).ok());
   REQUIRE(m.push(slow, batch(1, {1}), 0));
   // fast finished its history and is live; slow is still in its history.
   m.setLive(fast, true);
@@ -73,8 +66,8 @@ TEST_CASE("switching an empty stream between live and strict keeps its high-wate
   const size_t a = m.addStream(true);
   const size_t b = m.addStream(true);
   RecordBuffer out;
-  REQUIRE(m.setHeader(a, header(), 0).ok());
-  REQUIRE(m.setHeader(b, header(), 0).ok());
+  REQUIRE(m.setHeader(a, ethernetHeader(), 0).ok());
+  REQUIRE(m.setHeader(b, ethernetHeader(), 0).ok());
   REQUIRE(m.push(b, batch(1, {50}), 0));
   CHECK(m.release(0, out) == 0);
   m.setLive(a, false);  // a (empty, nothing shown) becomes strict: b:50 waits for it

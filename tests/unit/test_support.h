@@ -13,6 +13,14 @@
 
 namespace ddump::test {
 
+// The global header of an Ethernet stream with the usual snaplen.
+inline GlobalHeader ethernetHeader() {
+  GlobalHeader h;
+  h.linkType = kLinkTypeEthernet;
+  h.snaplen = 65535;
+  return h;
+}
+
 inline std::string dataPath(const std::string& name) {
   return std::string(DDUMP_TEST_DATA_DIR) + "/" + name;
 }
