@@ -227,8 +227,7 @@ TEST_CASE("a stream that keeps ending rejoins after more and more refreshes; a r
   CHECK(fleet.stream(kB)->retired == 0);  // still a member: neither rejoined nor retired
 }
 
-TEST_CASE("a run that takes no more streams still retires members that are gone",
-          "[unit][fleet]") {
+TEST_CASE("a run that takes no more streams still retires members that are gone", "[unit][fleet]") {
   log::configure(true, false);
   Fleet fleet;
   FleetFollower f = fleet.follower();
